@@ -1,1 +1,165 @@
-//! placeholder
+//! The HTTP API (axum): reads PostgreSQL directly and changes certificate lifecycles through
+//! their Temporal workflows. [`app`] builds the router so tests can drive it in process.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod routes;
+
+use auth::AuthConfig;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::routing::{get, post, put};
+use error::ApiError;
+use healthcert_infra::cipher::FieldCipher;
+use healthcert_infra::kafka::EventProducer;
+use healthcert_infra::{Settings, mongo, postgres, redis_cache};
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Why the API could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A setting is missing or malformed.
+    #[error(transparent)]
+    Settings(#[from] healthcert_infra::settings::SettingsError),
+    /// The field encryption key is missing or malformed.
+    #[error(transparent)]
+    Cipher(#[from] healthcert_infra::cipher::CipherError),
+    /// A client could not be built.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// Shared, cheaply cloned state of the API.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    settings: Settings,
+    pool: sqlx::PgPool,
+    mongo: mongodb::Database,
+    redis: redis::Client,
+    redis_conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+    kafka: EventProducer,
+    temporal: temporalio_client::Client,
+    auth: AuthConfig,
+    cipher: FieldCipher,
+}
+
+impl AppState {
+    /// Builds the state from settings and a connected Temporal client. Refuses to start
+    /// without a usable `JWT_SECRET_KEY` and `FIELD_ENCRYPTION_KEY`.
+    pub fn new(
+        settings: Settings,
+        temporal: temporalio_client::Client,
+    ) -> Result<Self, StartupError> {
+        let auth = AuthConfig::new(&settings.jwt)?;
+        let cipher = FieldCipher::from_settings(&settings.field_keys)?;
+        let mongo = mongo::connect(&settings.mongo).map_err(|e| StartupError::Client(e.to_string()))?;
+        let redis =
+            redis_cache::client(&settings.redis).map_err(|e| StartupError::Client(e.to_string()))?;
+        let kafka = EventProducer::new(&settings.kafka_bootstrap_servers)
+            .map_err(|e| StartupError::Client(e.to_string()))?;
+        Ok(Self(Arc::new(Inner {
+            pool: postgres::connect_lazy(&settings.postgres),
+            settings,
+            mongo,
+            redis,
+            redis_conn: tokio::sync::OnceCell::new(),
+            kafka,
+            temporal,
+            auth,
+            cipher,
+        })))
+    }
+
+    /// Settings.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+    /// PostgreSQL pool.
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.0.pool
+    }
+    /// MongoDB database.
+    pub fn mongo(&self) -> &mongodb::Database {
+        &self.0.mongo
+    }
+    /// Kafka client (readiness only: the API never publishes).
+    pub fn kafka(&self) -> &EventProducer {
+        &self.0.kafka
+    }
+    /// Temporal client.
+    pub fn temporal(&self) -> &temporalio_client::Client {
+        &self.0.temporal
+    }
+    /// Field cipher.
+    pub fn cipher(&self) -> &FieldCipher {
+        &self.0.cipher
+    }
+    /// Token verifier.
+    pub fn auth(&self) -> &AuthConfig {
+        &self.0.auth
+    }
+
+    async fn redis_ping(&self) -> redis::RedisResult<()> {
+        let conn = self.0.redis_conn.get_or_try_init(|| redis_cache::connect(&self.0.redis)).await?;
+        redis_cache::ping(&mut conn.clone()).await
+    }
+}
+
+impl FromRef<AppState> for AuthConfig {
+    fn from_ref(state: &AppState) -> Self {
+        state.0.auth.clone()
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::BadRequest {
+        kind: "method-not-allowed",
+        detail: "this endpoint does not accept that method".into(),
+        field: None,
+    }
+}
+
+async fn render_metrics() -> String {
+    metrics::handle().render()
+}
+
+/// The whole router.
+pub fn app(state: AppState) -> Router {
+    use routes::{certificates, health};
+    let api = Router::new()
+        .route("/certificates", post(certificates::create))
+        .route("/certificates/{id}", get(certificates::get))
+        .route("/certificates/user/{user_id}", get(certificates::list_for_user))
+        .route("/certificates/{id}/issue", put(certificates::issue));
+    let limit = state.settings().max_body_bytes;
+    metrics::handle();
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .route("/metrics", get(render_metrics))
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

@@ -9,5 +9,6 @@ pub mod postgres;
 pub mod redis_cache;
 pub mod settings;
 pub mod telemetry;
+pub mod temporal;
 
 pub use settings::Settings;

@@ -1,0 +1,388 @@
+//! `/api/v1/certificates`: create, read, list per holder, issue.
+
+use crate::AppState;
+use crate::auth::policies::{CreateCertificates, IssueCertificates, ReadCertificates};
+use crate::auth::{AuthUser, Authorized, Role};
+use crate::error::ApiError;
+use crate::extract::{AppJson, IdPath, OptionalJson};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use healthcert_domain::dates::{days_until, local_today};
+use healthcert_domain::workflow::{
+    CertificateWorkflowInput, CommandOutcome, IssueCommand, certificate_workflow_id,
+};
+use healthcert_domain::{CertificateStatus, CertificateType, ExamResult, MedicalDetails};
+use healthcert_infra::certificates::{self, Actor, CertificateRecord, NewCertificate};
+use healthcert_workflows::CertificateWorkflow;
+use healthcert_workflows::search_attributes as sa;
+use serde::{Deserialize, Serialize};
+use temporalio_client::{WorkflowIdConflictPolicy, WorkflowUpdateWithStartOptions};
+use temporalio_common::search_attributes::SearchAttributes;
+use uuid::Uuid;
+
+const MAX_TEXT: usize = 200;
+const MAX_URL: usize = 2048;
+const MAX_RESTRICTIONS: usize = 20;
+
+/// Body of `POST /api/v1/certificates`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCertificateRequest {
+    /// The holder.
+    pub user_id: Uuid,
+    /// One of the eight types.
+    pub certificate_type: CertificateType,
+    /// E.g. "Dubai Health Authority".
+    pub issuing_authority: String,
+    /// The role that requires the certificate.
+    #[serde(default)]
+    pub required_for_role: Option<Uuid>,
+    /// The employer it is held for (an HR manager's own company by default).
+    #[serde(default)]
+    pub company_id: Option<Uuid>,
+    /// Where the certificate document is stored.
+    #[serde(default)]
+    pub certificate_document_url: Option<String>,
+}
+
+/// Optional body of `PUT /api/v1/certificates/{id}/issue`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Date of the exam behind the certificate.
+    #[serde(default)]
+    pub exam_date: Option<NaiveDate>,
+    /// Its result.
+    #[serde(default)]
+    pub exam_result: Option<ExamResult>,
+    /// Work restrictions.
+    #[serde(default)]
+    pub restrictions: Option<Vec<String>>,
+}
+
+/// The seed's Health Certificate model, plus the record's links and times.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct CertificateView {
+    /// Id.
+    pub id: Uuid,
+    /// Holder.
+    pub user_id: Uuid,
+    /// `GH-20240115120000-ABCD1234`, once issued.
+    pub certificate_number: Option<String>,
+    /// Type.
+    pub certificate_type: CertificateType,
+    /// Status.
+    pub status: CertificateStatus,
+    /// Local issue date.
+    pub issue_date: Option<NaiveDate>,
+    /// Local expiry date.
+    pub expiry_date: Option<NaiveDate>,
+    /// Exam date.
+    pub exam_date: Option<NaiveDate>,
+    /// Exam result.
+    pub exam_result: Option<ExamResult>,
+    /// Restrictions.
+    pub restrictions: Vec<String>,
+    /// Issuing authority.
+    pub issuing_authority: String,
+    /// Document location.
+    pub certificate_document_url: Option<String>,
+    /// Days from today (Asia/Dubai) to expiry; negative once expired, null before issue.
+    pub days_until_expiry: Option<i64>,
+    /// Role requiring it.
+    pub required_for_role: Option<Uuid>,
+    /// Employer.
+    pub company_id: Option<Uuid>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AppState {
+    fn view(&self, r: CertificateRecord) -> Result<CertificateView, ApiError> {
+        let medical: MedicalDetails = match &r.medical {
+            Some(sealed) => self.cipher().open(r.id.as_bytes(), sealed).map_err(ApiError::internal)?,
+            None => MedicalDetails::default(),
+        };
+        let today = local_today(Utc::now());
+        Ok(CertificateView {
+            id: r.id,
+            user_id: r.user_id,
+            certificate_number: r.certificate_number.map(String::from),
+            certificate_type: r.certificate_type,
+            status: r.status,
+            issue_date: r.issue_date,
+            expiry_date: r.expiry_date,
+            exam_date: r.exam_date,
+            exam_result: medical.exam_result,
+            restrictions: medical.restrictions,
+            issuing_authority: r.issuing_authority,
+            certificate_document_url: r.certificate_document_url,
+            days_until_expiry: r.expiry_date.map(|e| days_until(e, today)),
+            required_for_role: r.required_for_role,
+            company_id: r.company_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+
+    async fn load(&self, id: Uuid) -> Result<CertificateRecord, ApiError> {
+        certificates::get(self.pool(), id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("certificate {id} does not exist")))
+    }
+}
+
+fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::validation(field, "must not be empty"));
+    }
+    if v.chars().count() > max {
+        return Err(ApiError::validation(field, format!("must be at most {max} characters")));
+    }
+    Ok(v.to_owned())
+}
+
+/// `POST /api/v1/certificates`
+pub async fn create(
+    State(state): State<AppState>,
+    Authorized(user, _): Authorized<CreateCertificates>,
+    AppJson(req): AppJson<CreateCertificateRequest>,
+) -> Result<(StatusCode, Json<CertificateView>), ApiError> {
+    let issuing_authority = bounded_text("issuing_authority", &req.issuing_authority, MAX_TEXT)?;
+    let certificate_document_url = match req.certificate_document_url.as_deref() {
+        None => None,
+        Some(url) => {
+            let url = bounded_text("certificate_document_url", url, MAX_URL)?;
+            if !url.starts_with("https://") {
+                return Err(ApiError::validation("certificate_document_url", "must be an https URL"));
+            }
+            Some(url)
+        }
+    };
+    let company_id = if user.has(Role::HealthAdmin) {
+        req.company_id
+    } else {
+        let own = user.company_id.ok_or_else(|| {
+            ApiError::Forbidden("your token names no company to create certificates for".into())
+        })?;
+        if req.company_id.is_some_and(|c| c != own) {
+            return Err(ApiError::Forbidden(
+                "HR managers may create certificates for their own company only".into(),
+            ));
+        }
+        Some(own)
+    };
+    let new = NewCertificate {
+        id: Uuid::new_v4(),
+        user_id: req.user_id,
+        company_id,
+        required_for_role: req.required_for_role,
+        certificate_type: req.certificate_type,
+        issuing_authority,
+        certificate_document_url,
+    };
+    let correlation = format!("http:create:{}", new.id);
+    let record = certificates::create(
+        state.pool(),
+        &new,
+        &Actor { id: user.user_id, correlation: &correlation },
+    )
+    .await?;
+    tracing::info!(certificate.id = %record.id, certificate.r#type = %record.certificate_type, "certificate created");
+    Ok((StatusCode::CREATED, Json(state.view(record)?)))
+}
+
+fn ensure_may_read(user: &AuthUser, r: &CertificateRecord) -> Result<(), ApiError> {
+    if user.may_read_holder(r.user_id, r.company_id) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("you may not read this certificate".into()))
+    }
+}
+
+/// `GET /api/v1/certificates/{id}`
+pub async fn get(
+    State(state): State<AppState>,
+    Authorized(user, _): Authorized<ReadCertificates>,
+    IdPath(id): IdPath,
+) -> Result<Json<CertificateView>, ApiError> {
+    let record = state.load(id).await?;
+    ensure_may_read(&user, &record)?;
+    Ok(Json(state.view(record)?))
+}
+
+/// `GET /api/v1/certificates/user/{user_id}`: the holder's certificates the caller may read,
+/// newest first.
+pub async fn list_for_user(
+    State(state): State<AppState>,
+    Authorized(user, _): Authorized<ReadCertificates>,
+    IdPath(holder): IdPath,
+) -> Result<Json<Vec<CertificateView>>, ApiError> {
+    let sees_all = [Role::HealthAdmin, Role::Auditor, Role::MedicalExaminer, Role::HrManager]
+        .iter()
+        .any(|r| user.has(*r));
+    if !sees_all && holder != user.user_id {
+        return Err(ApiError::Forbidden("you may read only your own certificates".into()));
+    }
+    let records = certificates::list_for_user(state.pool(), holder).await?;
+    let views = records
+        .into_iter()
+        .filter(|r| user.may_read_holder(r.user_id, r.company_id))
+        .map(|r| state.view(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(views))
+}
+
+fn medical_details(req: &IssueRequest, today: NaiveDate) -> Result<Option<MedicalDetails>, ApiError> {
+    if let Some(exam_date) = req.exam_date
+        && exam_date > today
+    {
+        return Err(ApiError::validation("exam_date", "must not be in the future"));
+    }
+    let restrictions = req
+        .restrictions
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, r)| bounded_text(&format!("restrictions[{i}]"), r, MAX_TEXT))
+        .collect::<Result<Vec<_>, _>>()?;
+    if restrictions.len() > MAX_RESTRICTIONS {
+        return Err(ApiError::validation(
+            "restrictions",
+            format!("at most {MAX_RESTRICTIONS} restrictions"),
+        ));
+    }
+    match req.exam_result {
+        Some(ExamResult::TemporarilyUnfit) => {
+            return Err(ApiError::validation(
+                "exam_result",
+                "a temporarily unfit result cannot back a certificate",
+            ));
+        }
+        Some(ExamResult::FitWithRestrictions) if restrictions.is_empty() => {
+            return Err(ApiError::validation(
+                "restrictions",
+                "required when exam_result is fit_with_restrictions",
+            ));
+        }
+        Some(ExamResult::Fit) if !restrictions.is_empty() => {
+            return Err(ApiError::validation(
+                "restrictions",
+                "must be empty when exam_result is fit (use fit_with_restrictions)",
+            ));
+        }
+        _ => {}
+    }
+    if req.exam_result.is_none() && restrictions.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(MedicalDetails { exam_result: req.exam_result, restrictions }))
+}
+
+/// `PUT /api/v1/certificates/{id}/issue`: carried out by the certificate's workflow
+/// (update-with-start), which serialises operations on one certificate; answers with the issued
+/// certificate.
+pub async fn issue(
+    State(state): State<AppState>,
+    Authorized(user, _): Authorized<IssueCertificates>,
+    IdPath(id): IdPath,
+    OptionalJson(req): OptionalJson<IssueRequest>,
+) -> Result<Json<CertificateView>, ApiError> {
+    let medical = medical_details(&req, local_today(Utc::now()))?;
+    let record = state.load(id).await?;
+    if record.status != CertificateStatus::Pending {
+        return Err(ApiError::Conflict(format!(
+            "cannot issue a certificate whose status is {}",
+            record.status
+        )));
+    }
+    let medical = medical
+        .map(|m| state.cipher().seal(id.as_bytes(), &m))
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let input = CertificateWorkflowInput {
+        certificate_id: id,
+        user_id: record.user_id,
+        certificate_type: record.certificate_type,
+        status: record.status,
+    };
+    let command = IssueCommand { actor_id: user.user_id, exam_date: req.exam_date, medical };
+    let options = WorkflowUpdateWithStartOptions::new(
+        state.settings().temporal.task_queue.clone(),
+        certificate_workflow_id(id),
+        WorkflowIdConflictPolicy::UseExisting,
+    )
+    .search_attributes(SearchAttributes::new([
+        sa::CERTIFICATE_ID.value_set(id.to_string()),
+        sa::CERTIFICATE_TYPE.value_set(record.certificate_type.as_str().to_owned()),
+        sa::CERTIFICATE_STATUS.value_set(record.status.as_str().to_owned()),
+    ]))
+    .build();
+    let call = state.temporal().execute_update_with_start_workflow(
+        CertificateWorkflow::run,
+        input,
+        CertificateWorkflow::issue,
+        command,
+        options,
+    );
+    let outcome = tokio::time::timeout(state.settings().request_timeout, call)
+        .await
+        .map_err(|_| {
+            ApiError::Unavailable(
+                "the certificate workflow did not answer in time; the operation may still complete"
+                    .into(),
+            )
+        })?
+        .map_err(|e| {
+            tracing::error!(certificate.id = %id, error = %e, "issue update failed");
+            ApiError::Unavailable("the certificate workflow could not carry out the request".into())
+        })?;
+    match outcome {
+        CommandOutcome::Done { result } => {
+            tracing::info!(certificate.id = %id, certificate.number = %result.certificate_number, "certificate issued");
+            Ok(Json(state.view(state.load(id).await?)?))
+        }
+        CommandOutcome::Rejected { reason } => Err(ApiError::Conflict(reason.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn restrictions_must_match_the_exam_result() {
+        let today = d("2026-12-04");
+        let req = |result, restrictions: &[&str]| IssueRequest {
+            exam_date: Some(d("2026-12-01")),
+            exam_result: result,
+            restrictions: Some(restrictions.iter().map(|s| s.to_string()).collect()),
+        };
+        assert!(medical_details(&req(Some(ExamResult::FitWithRestrictions), &[]), today).is_err());
+        assert!(medical_details(&req(Some(ExamResult::Fit), &["x"]), today).is_err());
+        assert!(medical_details(&req(Some(ExamResult::TemporarilyUnfit), &[]), today).is_err());
+        let ok = medical_details(&req(Some(ExamResult::FitWithRestrictions), &[" No heavy lifting "]), today)
+            .expect("valid")
+            .expect("some");
+        assert_eq!(ok.restrictions, ["No heavy lifting"]);
+        assert_eq!(medical_details(&IssueRequest::default(), today).expect("valid"), None);
+    }
+
+    #[test]
+    fn an_exam_in_the_future_is_refused() {
+        let req = IssueRequest { exam_date: Some(d("2026-12-05")), ..Default::default() };
+        match medical_details(&req, d("2026-12-04")) {
+            Err(ApiError::Validation { field, .. }) => assert_eq!(field, "exam_date"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
