@@ -37,6 +37,13 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::parse(s).ok_or_else(|| format!("unknown role `{s}`"))
+    }
+}
+
 /// The token's claims.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
