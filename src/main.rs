@@ -93,7 +93,9 @@ async fn run_api(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let pool = postgres::connect_lazy(&settings.postgres);
-    postgres::migrate(&pool).await.context("applying migrations")?;
+    postgres::migrate(&pool)
+        .await
+        .context("applying migrations")?;
     tracing::info!("migrations applied");
     Ok(())
 }
@@ -119,9 +121,10 @@ async fn main() -> anyhow::Result<()> {
             let worker_token = token.clone();
             let api = run_api(settings.clone(), token.clone());
             let worker = async {
-                let r = healthcert_worker::run(&settings, async move {
-                    worker_token.cancelled().await
-                })
+                let r = healthcert_worker::run(
+                    &settings,
+                    async move { worker_token.cancelled().await },
+                )
                 .await;
                 token.cancel();
                 r
@@ -130,7 +133,12 @@ async fn main() -> anyhow::Result<()> {
             api.and(worker)
         }
         Command::Migrate => migrate(&settings).await,
-        Command::Token { sub, roles, company, ttl } => {
+        Command::Token {
+            sub,
+            roles,
+            company,
+            ttl,
+        } => {
             let auth = AuthConfig::new(&settings.jwt)?;
             let now = chrono::Utc::now().timestamp();
             let token = auth.mint(sub.unwrap_or_else(Uuid::new_v4), &roles, company, now, ttl)?;

@@ -1,6 +1,8 @@
 //! Certificate lifecycle activities (PostgreSQL, with the audit record in the same transaction).
 
-use healthcert_domain::workflow::{CommandOutcome, IssueCertificate, IssuedCertificate, activity_names};
+use healthcert_domain::workflow::{
+    CommandOutcome, IssueCertificate, IssuedCertificate, activity_names,
+};
 use healthcert_infra::certificates::{self, Actor, IssueError};
 use std::sync::Arc;
 use temporalio_macros::activities;
@@ -16,7 +18,10 @@ pub struct CertificateActivities {
 impl CertificateActivities {
     /// Activities writing through `pool`; `default_validity_months` is `DEFAULT_VALIDITY_MONTHS`.
     pub fn new(pool: sqlx::PgPool, default_validity_months: u32) -> Self {
-        Self { pool, default_validity_months }
+        Self {
+            pool,
+            default_validity_months,
+        }
     }
 }
 
@@ -34,7 +39,10 @@ impl CertificateActivities {
         let span = tracing::info_span!("activity.certificate.issue",
             certificate.id = %input.certificate_id, attempt = ctx.info().attempt);
         let _guard = span.enter();
-        let actor = Actor { id: input.command.actor_id, correlation: &correlation };
+        let actor = Actor {
+            id: input.command.actor_id,
+            correlation: &correlation,
+        };
         match certificates::issue(
             &self.pool,
             &input,

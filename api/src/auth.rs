@@ -79,7 +79,9 @@ struct AuthInner {
 
 impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthConfig").field("issuer", &self.0.issuer).finish_non_exhaustive()
+        f.debug_struct("AuthConfig")
+            .field("issuer", &self.0.issuer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -202,7 +204,9 @@ where
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("expected `Authorization: Bearer <token>`".into())
+            })?;
         AuthConfig::from_ref(state).verify(token)
     }
 }
@@ -229,7 +233,10 @@ where
         if user.has(Role::HealthAdmin) || P::ROLES.iter().any(|r| user.has(*r)) {
             Ok(Authorized(user, PhantomData))
         } else {
-            Err(ApiError::Forbidden(format!("your roles do not allow you to {}", P::ACTION)))
+            Err(ApiError::Forbidden(format!(
+                "your roles do not allow you to {}",
+                P::ACTION
+            )))
         }
     }
 }
@@ -250,8 +257,12 @@ pub mod policies {
     #[derive(Debug)]
     pub struct ReadCertificates;
     impl Policy for ReadCertificates {
-        const ROLES: &'static [Role] =
-            &[Role::Auditor, Role::MedicalExaminer, Role::HrManager, Role::Employee];
+        const ROLES: &'static [Role] = &[
+            Role::Auditor,
+            Role::MedicalExaminer,
+            Role::HrManager,
+            Role::Employee,
+        ];
         const ACTION: &'static str = "read certificates";
     }
 
@@ -288,7 +299,9 @@ mod tests {
     fn a_minted_token_verifies_with_its_roles() {
         let c = config(SECRET, "noor", "health-certification");
         let sub = Uuid::new_v4();
-        let t = c.mint(sub, &[Role::Employee, Role::Auditor], None, now(), 60).expect("mint");
+        let t = c
+            .mint(sub, &[Role::Employee, Role::Auditor], None, now(), 60)
+            .expect("mint");
         let u = c.verify(&t).expect("verify");
         assert_eq!(u.user_id, sub);
         assert_eq!(u.roles, vec![Role::Employee, Role::Auditor]);
@@ -298,13 +311,21 @@ mod tests {
     fn expired_foreign_and_misaddressed_tokens_are_refused() {
         let c = config(SECRET, "noor", "health-certification");
         let sub = Uuid::new_v4();
-        let expired = c.mint(sub, &[Role::Employee], None, now() - 3600, 60).expect("mint");
-        assert!(matches!(c.verify(&expired), Err(ApiError::Unauthorized(_))));
-        let other_key = config("another-secret-that-is-long-enough-111", "noor", "health-certification")
-            .mint(sub, &[Role::Employee], None, now(), 60)
+        let expired = c
+            .mint(sub, &[Role::Employee], None, now() - 3600, 60)
             .expect("mint");
+        assert!(matches!(c.verify(&expired), Err(ApiError::Unauthorized(_))));
+        let other_key = config(
+            "another-secret-that-is-long-enough-111",
+            "noor",
+            "health-certification",
+        )
+        .mint(sub, &[Role::Employee], None, now(), 60)
+        .expect("mint");
         assert!(c.verify(&other_key).is_err());
-        let other_aud = config(SECRET, "noor", "billing").mint(sub, &[], None, now(), 60).expect("mint");
+        let other_aud = config(SECRET, "noor", "billing")
+            .mint(sub, &[], None, now(), 60)
+            .expect("mint");
         assert!(c.verify(&other_aud).is_err());
         let other_iss = config(SECRET, "elsewhere", "health-certification")
             .mint(sub, &[], None, now(), 60)
@@ -347,14 +368,26 @@ mod tests {
     fn employees_read_their_own_and_hr_managers_their_company() {
         let me = Uuid::new_v4();
         let company = Uuid::new_v4();
-        let employee = AuthUser { user_id: me, roles: vec![Role::Employee], company_id: None };
+        let employee = AuthUser {
+            user_id: me,
+            roles: vec![Role::Employee],
+            company_id: None,
+        };
         assert!(employee.may_read_holder(me, None));
         assert!(!employee.may_read_holder(Uuid::new_v4(), None));
-        let hr = AuthUser { user_id: me, roles: vec![Role::HrManager], company_id: Some(company) };
+        let hr = AuthUser {
+            user_id: me,
+            roles: vec![Role::HrManager],
+            company_id: Some(company),
+        };
         assert!(hr.may_read_holder(Uuid::new_v4(), Some(company)));
         assert!(!hr.may_read_holder(Uuid::new_v4(), Some(Uuid::new_v4())));
         assert!(!hr.may_read_holder(Uuid::new_v4(), None));
-        let ops = AuthUser { user_id: me, roles: vec![Role::Ops], company_id: None };
+        let ops = AuthUser {
+            user_id: me,
+            roles: vec![Role::Ops],
+            company_id: None,
+        };
         assert!(!ops.may_read_holder(me, None));
     }
 }

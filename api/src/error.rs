@@ -59,7 +59,10 @@ pub enum ApiError {
 impl ApiError {
     /// A 422 naming `field`.
     pub fn validation(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self::Validation { field: field.into(), detail: detail.into() }
+        Self::Validation {
+            field: field.into(),
+            detail: detail.into(),
+        }
     }
 
     /// A 500 from any error.
@@ -69,20 +72,32 @@ impl ApiError {
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str, Option<&str>) {
         match self {
-            ApiError::BadRequest { kind, field, .. } => {
-                (StatusCode::BAD_REQUEST, kind, "Bad request", field.as_deref())
-            }
-            ApiError::Unauthorized(_) => {
-                (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required", None)
-            }
+            ApiError::BadRequest { kind, field, .. } => (
+                StatusCode::BAD_REQUEST,
+                kind,
+                "Bad request",
+                field.as_deref(),
+            ),
+            ApiError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+                None,
+            ),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden", None),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found", None),
-            ApiError::Conflict(_) => {
-                (StatusCode::CONFLICT, "invalid-transition", "Invalid state transition", None)
-            }
-            ApiError::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", None)
-            }
+            ApiError::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "invalid-transition",
+                "Invalid state transition",
+                None,
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                None,
+            ),
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
@@ -101,9 +116,12 @@ impl ApiError {
                 "Service temporarily unavailable",
                 None,
             ),
-            ApiError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error", None)
-            }
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+                None,
+            ),
         }
     }
 }

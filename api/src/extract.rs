@@ -23,33 +23,35 @@ fn is_json(req: &Request) -> bool {
 }
 
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::BadRequest { kind: "malformed-body", detail: e.body_text(), field: None }
-        }
-    })
+    Bytes::from_request(req, state)
+        .await
+        .map_err(|e: BytesRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest {
+                    kind: "malformed-body",
+                    detail: e.body_text(),
+                    field: None,
+                }
+            }
+        })
 }
 
 /// Deserialises a JSON document, telling syntax errors (400) from wrong values (422, with the
-/// path of the field at fault).
+/// path of the field at fault). The document is parsed first, so every error after that is
+/// about values, whatever serde's own classification.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+            kind: "malformed-json",
+            detail: format!("the request body is not valid JSON: {e}"),
+            field: None,
+        })?;
+    serde_path_to_error::deserialize(document).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
-                ApiError::validation(field, strip_position(&inner.to_string()))
-            }
-            _ => ApiError::BadRequest {
-                kind: "malformed-json",
-                detail: format!("the request body is not valid JSON: {}", inner),
-                field: None,
-            },
-        }
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::validation(field, strip_position(&err.into_inner().to_string()))
     })
 }
 
@@ -111,11 +113,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
             .next()
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .ok_or_else(|| ApiError::internal("route has no path parameter"))?;
-        Uuid::parse_str(&value).map(IdPath).map_err(|_| ApiError::BadRequest {
-            kind: "invalid-parameter",
-            detail: format!("path parameter `{name}` must be a UUID"),
-            field: Some(name),
-        })
+        Uuid::parse_str(&value)
+            .map(IdPath)
+            .map_err(|_| ApiError::BadRequest {
+                kind: "invalid-parameter",
+                detail: format!("path parameter `{name}` must be a UUID"),
+                field: Some(name),
+            })
     }
 }
 
@@ -133,7 +137,10 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_400_and_value_errors_are_422_with_the_field() {
-        assert!(matches!(parse_json::<Body>(b"{"), Err(ApiError::BadRequest { .. })));
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(ApiError::BadRequest { .. })
+        ));
         match parse_json::<Body>(br#"{"user_id": "nope", "restrictions": []}"#) {
             Err(ApiError::Validation { field, .. }) => assert_eq!(field, "user_id"),
             other => panic!("unexpected {other:?}"),

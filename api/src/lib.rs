@@ -57,9 +57,10 @@ impl AppState {
     ) -> Result<Self, StartupError> {
         let auth = AuthConfig::new(&settings.jwt)?;
         let cipher = FieldCipher::from_settings(&settings.field_keys)?;
-        let mongo = mongo::connect(&settings.mongo).map_err(|e| StartupError::Client(e.to_string()))?;
-        let redis =
-            redis_cache::client(&settings.redis).map_err(|e| StartupError::Client(e.to_string()))?;
+        let mongo =
+            mongo::connect(&settings.mongo).map_err(|e| StartupError::Client(e.to_string()))?;
+        let redis = redis_cache::client(&settings.redis)
+            .map_err(|e| StartupError::Client(e.to_string()))?;
         let kafka = EventProducer::new(&settings.kafka_bootstrap_servers)
             .map_err(|e| StartupError::Client(e.to_string()))?;
         Ok(Self(Arc::new(Inner {
@@ -105,7 +106,11 @@ impl AppState {
     }
 
     async fn redis_ping(&self) -> redis::RedisResult<()> {
-        let conn = self.0.redis_conn.get_or_try_init(|| redis_cache::connect(&self.0.redis)).await?;
+        let conn = self
+            .0
+            .redis_conn
+            .get_or_try_init(|| redis_cache::connect(&self.0.redis))
+            .await?;
         redis_cache::ping(&mut conn.clone()).await
     }
 }
@@ -138,7 +143,10 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/certificates", post(certificates::create))
         .route("/certificates/{id}", get(certificates::get))
-        .route("/certificates/user/{user_id}", get(certificates::list_for_user))
+        .route(
+            "/certificates/user/{user_id}",
+            get(certificates::list_for_user),
+        )
         .route("/certificates/{id}/issue", put(certificates::issue));
     let limit = state.settings().max_body_bytes;
     metrics::handle();
@@ -161,5 +169,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

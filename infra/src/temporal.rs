@@ -23,7 +23,8 @@ pub enum TemporalError {
 
 /// Connects to the server and binds the client to `TEMPORAL_NAMESPACE`.
 pub async fn connect(s: &TemporalSettings) -> Result<Client, TemporalError> {
-    let url = Url::from_str(&s.address).map_err(|_| TemporalError::BadAddress(s.address.clone()))?;
+    let url =
+        Url::from_str(&s.address).map_err(|_| TemporalError::BadAddress(s.address.clone()))?;
     let conn = Connection::connect(ConnectionOptions::new(url).identity(identity()).build())
         .await
         .map_err(|e| TemporalError::Connect(e.to_string()))?;
@@ -37,7 +38,11 @@ fn identity() -> String {
 }
 
 /// True when the namespace can be described within `timeout`.
-pub async fn ping(client: &Client, namespace: &str, timeout: Duration) -> Result<(), TemporalError> {
+pub async fn ping(
+    client: &Client,
+    namespace: &str,
+    timeout: Duration,
+) -> Result<(), TemporalError> {
     let request = tonic::Request::new(DescribeNamespaceRequest {
         namespace: namespace.to_owned(),
         ..Default::default()

@@ -12,7 +12,12 @@ fn body(user: Uuid) -> Value {
 #[tokio::test]
 async fn a_request_without_a_token_is_401() {
     let app = TestApp::spawn().await;
-    let r = app.http.get(app.url(&format!("/api/v1/certificates/{}", Uuid::new_v4()))).send().await.expect("req");
+    let r = app
+        .http
+        .get(app.url(&format!("/api/v1/certificates/{}", Uuid::new_v4())))
+        .send()
+        .await
+        .expect("req");
     problem(r, 401).await;
     let r = app
         .http
@@ -28,11 +33,18 @@ async fn a_request_without_a_token_is_401() {
 #[tokio::test]
 async fn forged_expired_and_garbage_tokens_are_401() {
     let app = TestApp::spawn().await;
-    let forged = TestApp::spawn_with(&[("JWT_SECRET_KEY", "another-secret-of-at-least-32-characters!!")])
-        .await
-        .admin();
+    let forged = TestApp::spawn_with(&[(
+        "JWT_SECRET_KEY",
+        "another-secret-of-at-least-32-characters!!",
+    )])
+    .await
+    .admin();
     let now = chrono::Utc::now().timestamp();
-    let expired = app.state.auth().mint(Uuid::new_v4(), &[Role::HealthAdmin], None, now - 7200, 60).expect("mint");
+    let expired = app
+        .state
+        .auth()
+        .mint(Uuid::new_v4(), &[Role::HealthAdmin], None, now - 7200, 60)
+        .expect("mint");
     for token in [forged.as_str(), expired.as_str(), "not.a.jwt", "x"] {
         let r = app.create_certificate(token, &body(Uuid::new_v4())).await;
         problem(r, 401).await;
@@ -43,17 +55,37 @@ async fn forged_expired_and_garbage_tokens_are_401() {
 async fn roles_without_the_right_are_403() {
     let app = TestApp::spawn().await;
     let me = Uuid::new_v4();
-    for roles in [&[Role::Employee][..], &[Role::Auditor], &[Role::Ops], &[Role::MedicalExaminer], &[]] {
-        let r = app.create_certificate(&app.token(me, roles, None), &body(me)).await;
+    for roles in [
+        &[Role::Employee][..],
+        &[Role::Auditor],
+        &[Role::Ops],
+        &[Role::MedicalExaminer],
+        &[],
+    ] {
+        let r = app
+            .create_certificate(&app.token(me, roles, None), &body(me))
+            .await;
         problem(r, 403).await;
     }
     let c = app.created(Uuid::new_v4(), "general_health").await;
     let id = c["id"].as_str().expect("id");
-    for roles in [&[Role::Employee][..], &[Role::Auditor], &[Role::Ops], &[Role::HrManager]] {
-        let r = app.issue(&app.token(me, roles, Some(Uuid::new_v4())), id, None).await;
+    for roles in [
+        &[Role::Employee][..],
+        &[Role::Auditor],
+        &[Role::Ops],
+        &[Role::HrManager],
+    ] {
+        let r = app
+            .issue(&app.token(me, roles, Some(Uuid::new_v4())), id, None)
+            .await;
         problem(r, 403).await;
     }
-    problem(app.get_certificate(&app.token(me, &[Role::Ops], None), id).await, 403).await;
+    problem(
+        app.get_certificate(&app.token(me, &[Role::Ops], None), id)
+            .await,
+        403,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -63,9 +95,24 @@ async fn an_employee_reads_only_their_own_certificates() {
     let mine = app.created(me, "general_health").await;
     let theirs = app.created(Uuid::new_v4(), "general_health").await;
     let token = app.token(me, &[Role::Employee], None);
-    assert_eq!(app.get_certificate(&token, mine["id"].as_str().expect("id")).await.status(), 200);
-    problem(app.get_certificate(&token, theirs["id"].as_str().expect("id")).await, 403).await;
-    problem(app.list_for_user(&token, theirs["user_id"].as_str().expect("user")).await, 403).await;
+    assert_eq!(
+        app.get_certificate(&token, mine["id"].as_str().expect("id"))
+            .await
+            .status(),
+        200
+    );
+    problem(
+        app.get_certificate(&token, theirs["id"].as_str().expect("id"))
+            .await,
+        403,
+    )
+    .await;
+    problem(
+        app.list_for_user(&token, theirs["user_id"].as_str().expect("user"))
+            .await,
+        403,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -78,15 +125,30 @@ async fn an_hr_manager_works_within_their_own_company() {
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.expect("json");
     assert_eq!(created["company_id"], company.to_string());
-    assert_eq!(app.get_certificate(&hr, created["id"].as_str().expect("id")).await.status(), 200);
+    assert_eq!(
+        app.get_certificate(&hr, created["id"].as_str().expect("id"))
+            .await
+            .status(),
+        200
+    );
 
     let mut other = body(employee);
     other["company_id"] = json!(Uuid::new_v4());
     problem(app.create_certificate(&hr, &other).await, 403).await;
 
     let elsewhere = app.created(employee, "food_handler").await;
-    problem(app.get_certificate(&hr, elsewhere["id"].as_str().expect("id")).await, 403).await;
-    let listed: Vec<Value> = app.list_for_user(&hr, &employee.to_string()).await.json().await.expect("json");
+    problem(
+        app.get_certificate(&hr, elsewhere["id"].as_str().expect("id"))
+            .await,
+        403,
+    )
+    .await;
+    let listed: Vec<Value> = app
+        .list_for_user(&hr, &employee.to_string())
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(listed, [created]);
 }
 

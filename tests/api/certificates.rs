@@ -29,7 +29,10 @@ async fn a_created_certificate_is_pending_and_audited() {
     assert!(c["days_until_expiry"].is_null());
     assert_eq!(c["restrictions"], json!([]));
     let id: Uuid = c["id"].as_str().expect("id").parse().expect("uuid");
-    assert_eq!(app.audit_rows(id).await, [("create".into(), None, Some("pending".into()))]);
+    assert_eq!(
+        app.audit_rows(id).await,
+        [("create".into(), None, Some("pending".into()))]
+    );
 
     let got = app.get_certificate(&app.admin(), &id.to_string()).await;
     assert_eq!(got.status(), 200);
@@ -48,28 +51,62 @@ async fn issuing_activates_with_dates_number_event_and_workflow() {
     assert_eq!(r.status(), 200);
     let issued: Value = r.json().await.expect("json");
 
-    let got: Value = app.get_certificate(&app.admin(), &id).await.json().await.expect("json");
+    let got: Value = app
+        .get_certificate(&app.admin(), &id)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(got, issued);
     assert_eq!(got["status"], "active");
     let today = local_today(Utc::now());
     assert_eq!(date(&got["issue_date"]), today);
-    assert_eq!(date(&got["expiry_date"]), today.checked_add_months(Months::new(12)).expect("date"));
-    assert_eq!(got["days_until_expiry"], (date(&got["expiry_date"]) - today).num_days());
+    assert_eq!(
+        date(&got["expiry_date"]),
+        today.checked_add_months(Months::new(12)).expect("date")
+    );
+    assert_eq!(
+        got["days_until_expiry"],
+        (date(&got["expiry_date"]) - today).num_days()
+    );
     let number = got["certificate_number"].as_str().expect("number");
     let parsed = CertificateNumber::parse(number).expect("seed format");
     assert!(number.starts_with("GH-"), "{number}");
-    assert_eq!(parsed.certificate_type(), healthcert_domain::CertificateType::GeneralHealth);
+    assert_eq!(
+        parsed.certificate_type(),
+        healthcert_domain::CertificateType::GeneralHealth
+    );
 
     // The issued event, with exactly the seed's fields plus event_id and occurred_at.
-    let events =
-        kafka_events(&app.settings, "noor.health.certificate.issued", &id, 1, Duration::from_secs(60)).await;
+    let events = kafka_events(
+        &app.settings,
+        "noor.health.certificate.issued",
+        &id,
+        1,
+        Duration::from_secs(60),
+    )
+    .await;
     assert_eq!(events.len(), 1, "{events:?}");
     let body = &events[0].body;
-    let mut keys: Vec<&str> = body.as_object().expect("object").keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["certificate_id", "certificate_type", "event_id", "event_type", "expiry_date", "issue_date", "occurred_at", "user_id"]
+        [
+            "certificate_id",
+            "certificate_type",
+            "event_id",
+            "event_type",
+            "expiry_date",
+            "issue_date",
+            "occurred_at",
+            "user_id"
+        ]
     );
     assert_eq!(body["event_type"], "ISSUED");
     assert_eq!(body["certificate_id"], id);
@@ -77,27 +114,37 @@ async fn issuing_activates_with_dates_number_event_and_workflow() {
     assert_eq!(body["certificate_type"], "general_health");
     assert_eq!(body["issue_date"], got["issue_date"]);
     assert_eq!(body["expiry_date"], got["expiry_date"]);
-    assert_eq!(events[0].event_id_header.as_deref(), body["event_id"].as_str());
+    assert_eq!(
+        events[0].event_id_header.as_deref(),
+        body["event_id"].as_str()
+    );
 
     // The workflow, by id and by search attribute.
     let temporal = app.state.temporal();
     let wf_id = certificate_workflow_id(cert_id);
     let handle = temporal.get_workflow_handle::<healthcert_workflows::CertificateWorkflow>(&wf_id);
-    let described = handle.describe(WorkflowDescribeOptions::default()).await.expect("describe");
+    let described = handle
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .expect("describe");
     assert_eq!(described.workflow_type(), "CertificateWorkflow");
     let query = format!("CertificateId = '{id}' AND CertificateStatus = 'active'");
-    let listed = eventually(Duration::from_secs(30), "the workflow in visibility", || {
-        let query = query.clone();
-        async move {
-            use futures::StreamExt;
-            let mut stream = temporal.list_workflows(query, WorkflowListOptions::default());
-            let mut ids = Vec::new();
-            while let Some(e) = stream.next().await {
-                ids.push(e.expect("list").id().to_owned());
+    let listed = eventually(
+        Duration::from_secs(30),
+        "the workflow in visibility",
+        || {
+            let query = query.clone();
+            async move {
+                use futures::StreamExt;
+                let mut stream = temporal.list_workflows(query, WorkflowListOptions::default());
+                let mut ids = Vec::new();
+                while let Some(e) = stream.next().await {
+                    ids.push(e.expect("list").id().to_owned());
+                }
+                (!ids.is_empty()).then_some(ids)
             }
-            (!ids.is_empty()).then_some(ids)
-        }
-    })
+        },
+    )
     .await;
     assert_eq!(listed, [wf_id]);
 
@@ -105,7 +152,11 @@ async fn issuing_activates_with_dates_number_event_and_workflow() {
         app.audit_rows(cert_id).await,
         [
             ("create".into(), None, Some("pending".into())),
-            ("issue".into(), Some("pending".into()), Some("active".into()))
+            (
+                "issue".into(),
+                Some("pending".into()),
+                Some("active".into())
+            )
         ]
     );
 }
@@ -114,14 +165,23 @@ async fn issuing_activates_with_dates_number_event_and_workflow() {
 async fn driving_medicals_are_valid_for_24_months() {
     let app = TestApp::spawn().await;
     let c = app.created(Uuid::new_v4(), "driving_medical").await;
-    let r = app.issue(&app.admin(), c["id"].as_str().expect("id"), None).await;
+    let r = app
+        .issue(&app.admin(), c["id"].as_str().expect("id"), None)
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.expect("json");
     assert_eq!(
         date(&v["expiry_date"]),
-        date(&v["issue_date"]).checked_add_months(Months::new(24)).expect("date")
+        date(&v["issue_date"])
+            .checked_add_months(Months::new(24))
+            .expect("date")
     );
-    assert!(v["certificate_number"].as_str().expect("number").starts_with("DM-"));
+    assert!(
+        v["certificate_number"]
+            .as_str()
+            .expect("number")
+            .starts_with("DM-")
+    );
 }
 
 #[tokio::test]
@@ -147,7 +207,13 @@ async fn every_seed_type_can_be_created_and_an_unknown_one_is_422() {
         .await;
     let p = problem(r, 422).await;
     assert_eq!(p["field"], "certificate_type");
-    assert!(p["detail"].as_str().expect("detail").contains("aviation_medical"), "{p}");
+    assert!(
+        p["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("aviation_medical"),
+        "{p}"
+    );
 }
 
 #[tokio::test]
@@ -165,7 +231,10 @@ async fn exam_details_are_returned_to_readers_and_encrypted_at_rest() {
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["exam_date"], "2026-11-30");
     assert_eq!(v["exam_result"], "fit_with_restrictions");
-    assert_eq!(v["restrictions"], json!(["No heavy lifting", "No night shifts"]));
+    assert_eq!(
+        v["restrictions"],
+        json!(["No heavy lifting", "No night shifts"])
+    );
 
     let (stored,): (String,) =
         sqlx::query_as("SELECT medical::text FROM health_certificates WHERE id = $1")
@@ -173,7 +242,10 @@ async fn exam_details_are_returned_to_readers_and_encrypted_at_rest() {
             .fetch_one(app.state.pool())
             .await
             .expect("row");
-    assert!(!stored.contains("heavy") && !stored.contains("fit_with"), "{stored}");
+    assert!(
+        !stored.contains("heavy") && !stored.contains("fit_with"),
+        "{stored}"
+    );
     assert!(stored.contains("key_id"), "{stored}");
 
     // Temporal holds the ciphertext only.
@@ -198,7 +270,10 @@ async fn issuing_a_certificate_that_is_not_pending_is_409() {
     let id = c["id"].as_str().expect("id").to_owned();
     assert_eq!(app.issue(&app.admin(), &id, None).await.status(), 200);
     let p = problem(app.issue(&app.admin(), &id, None).await, 409).await;
-    assert!(p["detail"].as_str().expect("detail").contains("active"), "{p}");
+    assert!(
+        p["detail"].as_str().expect("detail").contains("active"),
+        "{p}"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use temporalio_client::WorkflowFetchHistoryOptions;
-use temporalio_common::protos::temporal::api::enums::v1::EventType;
+use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 use uuid::Uuid;
 
 struct WorkerProcess(Child);
@@ -42,52 +42,110 @@ impl Drop for WorkerProcess {
 #[tokio::test]
 async fn a_worker_killed_mid_issue_still_issues_exactly_once() {
     let queue = format!("hc-durability-{}", Uuid::new_v4());
-    let app = TestApp::spawn_with(&[("TEMPORAL_TASK_QUEUE", &queue), ("REQUEST_TIMEOUT_SECS", "110")]).await;
+    let app = TestApp::spawn_with(&[
+        ("TEMPORAL_TASK_QUEUE", &queue),
+        ("REQUEST_TIMEOUT_SECS", "110"),
+    ])
+    .await;
     let env = child_env(&app.settings);
-    let first = WorkerProcess::start(&env);
-
     let c = app.created(Uuid::new_v4(), "childcare_worker").await;
     let id = c["id"].as_str().expect("id").to_owned();
     let cert_id: Uuid = id.parse().expect("uuid");
+
+    // Hold the certificate's row lock so the first worker's issue activity is caught inside
+    // its transaction: that is where it will die.
+    let mut lock = app.state.pool().begin().await.expect("begin");
+    let (lock_pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+        .fetch_one(&mut *lock)
+        .await
+        .expect("pid");
+    sqlx::query("SELECT 1 FROM health_certificates WHERE id = $1 FOR UPDATE")
+        .bind(cert_id)
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+
+    let first = WorkerProcess::start(&env);
     let token = app.admin();
     let request = {
-        let (http, url) = (app.http.clone(), app.url(&format!("/api/v1/certificates/{id}/issue")));
+        let (http, url) = (
+            app.http.clone(),
+            app.url(&format!("/api/v1/certificates/{id}/issue")),
+        );
         tokio::spawn(async move { http.put(url).bearer_auth(token).send().await })
     };
-
-    // Wait until the first worker has picked the workflow up, then kill it.
-    let handle = app
-        .state
-        .temporal()
-        .get_workflow_handle::<healthcert_workflows::CertificateWorkflow>(&certificate_workflow_id(cert_id));
-    eventually(Duration::from_secs(60), "the first worker to pick up the workflow", || {
-        let handle = &handle;
-        async move {
-            let events = handle
-                .fetch_history(WorkflowFetchHistoryOptions::default())
-                .into_events()
+    let pool = app.state.pool().clone();
+    eventually(
+        Duration::from_secs(60),
+        "the first worker's issue activity to block on the row",
+        || {
+            let pool = pool.clone();
+            async move {
+                let (waiting,): (i64,) = sqlx::query_as(
+                    "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                )
+                .bind(lock_pid)
+                .fetch_one(&pool)
                 .await
                 .ok()?;
-            events.iter().any(|e| e.event_type() == EventType::WorkflowTaskStarted).then_some(())
-        }
-    })
+                (waiting > 0).then_some(())
+            }
+        },
+    )
     .await;
     first.kill();
+    lock.rollback().await.expect("release the lock");
 
     let second = WorkerProcess::start(&env);
     let response = request.await.expect("task").expect("response");
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
     let issued: serde_json::Value = response.json().await.expect("json");
     assert_eq!(issued["status"], "active");
 
-    let issues = app.audit_rows(cert_id).await.into_iter().filter(|(a, _, _)| a == "issue").count();
+    let issues = app
+        .audit_rows(cert_id)
+        .await
+        .into_iter()
+        .filter(|(a, _, _)| a == "issue")
+        .count();
     assert_eq!(issues, 1, "issued exactly once");
-    let events =
-        kafka_events(&app.settings, "noor.health.certificate.issued", &id, 1, Duration::from_secs(90)).await;
-    assert!(!events.is_empty());
-    let ids: BTreeSet<String> =
-        events.iter().map(|e| e.body["event_id"].as_str().expect("event_id").to_owned()).collect();
+    let events = kafka_events(
+        &app.settings,
+        "noor.health.certificate.issued",
+        &id,
+        1,
+        Duration::from_secs(90),
+    )
+    .await;
+    let ids: BTreeSet<String> = events
+        .iter()
+        .map(|e| e.body["event_id"].as_str().expect("event_id").to_owned())
+        .collect();
     assert_eq!(ids.len(), 1, "one event id across redeliveries: {events:?}");
-    assert!(events.iter().all(|e| e.body["certificate_number"].is_null()));
+
+    // The workflow saw the first attempt time out and a second one succeed.
+    let history = app
+        .state
+        .temporal()
+        .get_workflow_handle::<healthcert_workflows::CertificateWorkflow>(&certificate_workflow_id(
+            cert_id,
+        ))
+        .fetch_history(WorkflowFetchHistoryOptions::default())
+        .into_events()
+        .await
+        .expect("history");
+    let issue_attempt = history.iter().find_map(|e| match &e.attributes {
+        Some(Attributes::ActivityTaskStartedEventAttributes(a)) => Some(a.attempt),
+        _ => None,
+    });
+    assert!(
+        issue_attempt.is_some_and(|a| a >= 2),
+        "attempt {issue_attempt:?}"
+    );
     drop(second);
 }

@@ -17,7 +17,12 @@ async fn malformed_json_is_400() {
         .await
         .expect("req");
     let p = problem(r, 400).await;
-    assert!(p["type"].as_str().expect("type").ends_with("/malformed-json"));
+    assert!(
+        p["type"]
+            .as_str()
+            .expect("type")
+            .ends_with("/malformed-json")
+    );
 }
 
 #[tokio::test]
@@ -52,7 +57,12 @@ async fn an_unknown_id_is_404() {
     let id = Uuid::new_v4().to_string();
     problem(app.get_certificate(&app.admin(), &id).await, 404).await;
     problem(app.issue(&app.admin(), &id, None).await, 404).await;
-    let r = app.http.get(app.url("/api/v1/nothing-here")).send().await.expect("req");
+    let r = app
+        .http
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .expect("req");
     problem(r, 404).await;
 }
 
@@ -74,15 +84,35 @@ async fn invalid_fields_are_422_naming_the_field() {
     let app = TestApp::spawn().await;
     let token = app.admin();
     let cases = [
-        (json!({"certificate_type": "general_health", "issuing_authority": "DHA"}), "body"),
-        (json!({"user_id": "abc", "certificate_type": "general_health", "issuing_authority": "DHA"}), "user_id"),
-        (json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "  "}), "issuing_authority"),
-        (json!({"user_id": Uuid::new_v4(), "certificate_type": 7, "issuing_authority": "DHA"}), "certificate_type"),
-        (json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "DHA", "certificate_document_url": "ftp://x"}), "certificate_document_url"),
-        (json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "DHA", "colour": "red"}), "body"),
+        (
+            json!({"certificate_type": "general_health", "issuing_authority": "DHA"}),
+            "body",
+        ),
+        (
+            json!({"user_id": "abc", "certificate_type": "general_health", "issuing_authority": "DHA"}),
+            "user_id",
+        ),
+        (
+            json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "  "}),
+            "issuing_authority",
+        ),
+        (
+            json!({"user_id": Uuid::new_v4(), "certificate_type": 7, "issuing_authority": "DHA"}),
+            "certificate_type",
+        ),
+        (
+            json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "DHA", "certificate_document_url": "ftp://x"}),
+            "certificate_document_url",
+        ),
+        (
+            json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "DHA", "colour": "red"}),
+            "colour",
+        ),
     ];
     for (body, field) in cases {
-        let p = problem(app.create_certificate(&token, &body).await, 422).await;
+        let r = app.create_certificate(&token, &body).await;
+        assert_eq!(r.status(), 422, "{body}");
+        let p = problem(r, 422).await;
         assert_eq!(p["field"], field, "{body} -> {p}");
     }
 
@@ -92,16 +122,27 @@ async fn invalid_fields_are_422_naming_the_field() {
         (json!({"exam_result": "great"}), "exam_result"),
         (json!({"exam_date": "2026-13-01"}), "exam_date"),
         (json!({"exam_date": "2999-01-01"}), "exam_date"),
-        (json!({"exam_result": "fit_with_restrictions"}), "restrictions"),
+        (
+            json!({"exam_result": "fit_with_restrictions"}),
+            "restrictions",
+        ),
         (json!({"exam_result": "temporarily_unfit"}), "exam_result"),
-        (json!({"exam_result": "fit_with_restrictions", "restrictions": ["ok", ""]}), "restrictions[1]"),
+        (
+            json!({"exam_result": "fit_with_restrictions", "restrictions": ["ok", ""]}),
+            "restrictions[1]",
+        ),
     ];
     for (body, field) in cases {
         let p = problem(app.issue(&token, id, Some(&body)).await, 422).await;
         assert_eq!(p["field"], field, "{body} -> {p}");
     }
     // Nothing was half-written: the certificate is still pending, with one audit row.
-    let got: serde_json::Value = app.get_certificate(&token, id).await.json().await.expect("json");
+    let got: serde_json::Value = app
+        .get_certificate(&token, id)
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(got["status"], "pending");
     assert_eq!(app.audit_rows(id.parse().expect("uuid")).await.len(), 1);
 }

@@ -25,8 +25,10 @@ pub fn settings_with(overrides: &[(&str, &str)]) -> Settings {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
-    let overrides: HashMap<String, String> =
-        overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let overrides: HashMap<String, String> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Settings::from_lookup(|k| {
         overrides
             .get(k)
@@ -39,8 +41,8 @@ pub fn settings_with(overrides: &[(&str, &str)]) -> Settings {
 
 /// The environment a child `healthcert` process needs to reach the same stack.
 pub fn child_env(settings: &Settings) -> Vec<(String, String)> {
-    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dev.env"))
-        .expect("dev.env");
+    let file =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dev.env")).expect("dev.env");
     let mut env: Vec<(String, String)> = file
         .lines()
         .map(str::trim)
@@ -49,7 +51,10 @@ pub fn child_env(settings: &Settings) -> Vec<(String, String)> {
         .filter(|(k, _)| std::env::var(k).is_err())
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    env.push(("TEMPORAL_TASK_QUEUE".into(), settings.temporal.task_queue.clone()));
+    env.push((
+        "TEMPORAL_TASK_QUEUE".into(),
+        settings.temporal.task_queue.clone(),
+    ));
     env
 }
 
@@ -105,21 +110,37 @@ impl TestApp {
             .await
             .expect("Temporal is up (run `scripts/stack up`)");
         let state = AppState::new(settings.clone(), client).expect("state");
-        healthcert_infra::postgres::migrate(state.pool()).await.expect("migrations");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        healthcert_infra::postgres::migrate(state.pool())
+            .await
+            .expect("migrations");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(healthcert_api::serve(state.clone(), listener, std::future::pending()));
+        tokio::spawn(healthcert_api::serve(
+            state.clone(),
+            listener,
+            std::future::pending(),
+        ));
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()
             .expect("http client");
-        Self { base, http, state, settings }
+        Self {
+            base,
+            http,
+            state,
+            settings,
+        }
     }
 
     /// A token for `sub` with `roles`.
     pub fn token(&self, sub: Uuid, roles: &[Role], company: Option<Uuid>) -> String {
         let now = chrono::Utc::now().timestamp();
-        self.state.auth().mint(sub, roles, company, now, 600).expect("mint")
+        self.state
+            .auth()
+            .mint(sub, roles, company, now, 600)
+            .expect("mint")
     }
 
     /// A health admin's token.
@@ -155,7 +176,12 @@ impl TestApp {
                 }),
             )
             .await;
-        assert_eq!(r.status(), 201, "create failed: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            201,
+            "create failed: {}",
+            r.text().await.unwrap_or_default()
+        );
         r.json().await.expect("json")
     }
 
@@ -208,11 +234,21 @@ impl TestApp {
 /// The problem document of an error response, after checking its status and media type.
 pub async fn problem(r: reqwest::Response, status: u16) -> Value {
     assert_eq!(r.status(), status);
-    let ct = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(ct, "application/problem+json");
     let v: Value = r.json().await.expect("problem json");
     assert_eq!(v["status"], status);
-    assert!(v["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{v}");
+    assert!(
+        v["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://")),
+        "{v}"
+    );
     assert!(v["title"].is_string() && v["detail"].is_string(), "{v}");
     v
 }
@@ -246,11 +282,15 @@ pub async fn kafka_events(
         let metadata = consumer
             .fetch_metadata(Some(&topic), Duration::from_secs(10))
             .expect("metadata");
-        let partitions: Vec<i32> =
-            metadata.topics()[0].partitions().iter().map(|p| p.id()).collect();
+        let partitions: Vec<i32> = metadata.topics()[0]
+            .partitions()
+            .iter()
+            .map(|p| p.id())
+            .collect();
         let mut tpl = TopicPartitionList::new();
         for p in &partitions {
-            tpl.add_partition_offset(&topic, *p, Offset::Beginning).expect("offset");
+            tpl.add_partition_offset(&topic, *p, Offset::Beginning)
+                .expect("offset");
         }
         consumer.assign(&tpl).expect("assign");
         let mut at_end: HashMap<i32, bool> = partitions.iter().map(|p| (*p, false)).collect();
@@ -270,7 +310,10 @@ pub async fn kafka_events(
                         });
                         let body = serde_json::from_slice(m.payload().unwrap_or_default())
                             .expect("event body is JSON");
-                        found.push(ReadEvent { event_id_header, body });
+                        found.push(ReadEvent {
+                            event_id_header,
+                            body,
+                        });
                     }
                 }
                 Some(Err(KafkaError::PartitionEOF(p))) => {

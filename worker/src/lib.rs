@@ -27,13 +27,18 @@ pub async fn run(settings: &Settings, shutdown: impl Future<Output = ()>) -> any
             .map_err(|e| anyhow::anyhow!("building the Temporal runtime options: {e}"))?,
     )
     .context("starting the Temporal runtime")?;
-    let client = temporal::connect(&settings.temporal).await.context("connecting to Temporal")?;
+    let client = temporal::connect(&settings.temporal)
+        .await
+        .context("connecting to Temporal")?;
     let pool = postgres::connect_lazy(&settings.postgres);
     let producer = EventProducer::new(&settings.kafka_bootstrap_servers)
         .context("creating the Kafka producer")?;
 
     let options = WorkerOptions::new(settings.temporal.task_queue.clone())
-        .register_activities(CertificateActivities::new(pool, settings.default_validity_months))
+        .register_activities(CertificateActivities::new(
+            pool,
+            settings.default_validity_months,
+        ))
         .register_activities(EventActivities::new(producer))
         .register_workflow::<CertificateWorkflow>()
         .context("registering CertificateWorkflow")?

@@ -16,9 +16,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
-use temporalio_sdk::{
-    ActivityOptions, WorkflowContext, WorkflowContextView, WorkflowResult,
-};
+use temporalio_sdk::{ActivityOptions, WorkflowContext, WorkflowContextView, WorkflowResult};
 
 type UpdateError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -113,7 +111,10 @@ impl CertificateWorkflow {
         let outcome = ctx
             .execute_activity(
                 CertificateActivities::issue,
-                IssueCertificate { certificate_id, command },
+                IssueCertificate {
+                    certificate_id,
+                    command,
+                },
                 db_activity_options(),
             )
             .await;
@@ -127,7 +128,11 @@ impl CertificateWorkflow {
                     s.events_recorded += 1;
                     let event = CertificateIssued {
                         event_type: events::ISSUED.to_owned(),
-                        event_id: events::event_id(certificate_id, events::ISSUED, s.events_recorded),
+                        event_id: events::event_id(
+                            certificate_id,
+                            events::ISSUED,
+                            s.events_recorded,
+                        ),
                         certificate_id,
                         user_id: result.user_id,
                         certificate_type: result.certificate_type,

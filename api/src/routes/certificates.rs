@@ -104,7 +104,10 @@ pub struct CertificateView {
 impl AppState {
     fn view(&self, r: CertificateRecord) -> Result<CertificateView, ApiError> {
         let medical: MedicalDetails = match &r.medical {
-            Some(sealed) => self.cipher().open(r.id.as_bytes(), sealed).map_err(ApiError::internal)?,
+            Some(sealed) => self
+                .cipher()
+                .open(r.id.as_bytes(), sealed)
+                .map_err(ApiError::internal)?,
             None => MedicalDetails::default(),
         };
         let today = local_today(Utc::now());
@@ -142,7 +145,10 @@ fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, ApiError
         return Err(ApiError::validation(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(ApiError::validation(field, format!("must be at most {max} characters")));
+        return Err(ApiError::validation(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(v.to_owned())
 }
@@ -159,7 +165,10 @@ pub async fn create(
         Some(url) => {
             let url = bounded_text("certificate_document_url", url, MAX_URL)?;
             if !url.starts_with("https://") {
-                return Err(ApiError::validation("certificate_document_url", "must be an https URL"));
+                return Err(ApiError::validation(
+                    "certificate_document_url",
+                    "must be an https URL",
+                ));
             }
             Some(url)
         }
@@ -190,7 +199,10 @@ pub async fn create(
     let record = certificates::create(
         state.pool(),
         &new,
-        &Actor { id: user.user_id, correlation: &correlation },
+        &Actor {
+            id: user.user_id,
+            correlation: &correlation,
+        },
     )
     .await?;
     tracing::info!(certificate.id = %record.id, certificate.r#type = %record.certificate_type, "certificate created");
@@ -201,7 +213,9 @@ fn ensure_may_read(user: &AuthUser, r: &CertificateRecord) -> Result<(), ApiErro
     if user.may_read_holder(r.user_id, r.company_id) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("you may not read this certificate".into()))
+        Err(ApiError::Forbidden(
+            "you may not read this certificate".into(),
+        ))
     }
 }
 
@@ -223,11 +237,18 @@ pub async fn list_for_user(
     Authorized(user, _): Authorized<ReadCertificates>,
     IdPath(holder): IdPath,
 ) -> Result<Json<Vec<CertificateView>>, ApiError> {
-    let sees_all = [Role::HealthAdmin, Role::Auditor, Role::MedicalExaminer, Role::HrManager]
-        .iter()
-        .any(|r| user.has(*r));
+    let sees_all = [
+        Role::HealthAdmin,
+        Role::Auditor,
+        Role::MedicalExaminer,
+        Role::HrManager,
+    ]
+    .iter()
+    .any(|r| user.has(*r));
     if !sees_all && holder != user.user_id {
-        return Err(ApiError::Forbidden("you may read only your own certificates".into()));
+        return Err(ApiError::Forbidden(
+            "you may read only your own certificates".into(),
+        ));
     }
     let records = certificates::list_for_user(state.pool(), holder).await?;
     let views = records
@@ -238,11 +259,17 @@ pub async fn list_for_user(
     Ok(Json(views))
 }
 
-fn medical_details(req: &IssueRequest, today: NaiveDate) -> Result<Option<MedicalDetails>, ApiError> {
+fn medical_details(
+    req: &IssueRequest,
+    today: NaiveDate,
+) -> Result<Option<MedicalDetails>, ApiError> {
     if let Some(exam_date) = req.exam_date
         && exam_date > today
     {
-        return Err(ApiError::validation("exam_date", "must not be in the future"));
+        return Err(ApiError::validation(
+            "exam_date",
+            "must not be in the future",
+        ));
     }
     let restrictions = req
         .restrictions
@@ -281,7 +308,10 @@ fn medical_details(req: &IssueRequest, today: NaiveDate) -> Result<Option<Medica
     if req.exam_result.is_none() && restrictions.is_empty() {
         return Ok(None);
     }
-    Ok(Some(MedicalDetails { exam_result: req.exam_result, restrictions }))
+    Ok(Some(MedicalDetails {
+        exam_result: req.exam_result,
+        restrictions,
+    }))
 }
 
 /// `PUT /api/v1/certificates/{id}/issue`: carried out by the certificate's workflow
@@ -311,7 +341,11 @@ pub async fn issue(
         certificate_type: record.certificate_type,
         status: record.status,
     };
-    let command = IssueCommand { actor_id: user.user_id, exam_date: req.exam_date, medical };
+    let command = IssueCommand {
+        actor_id: user.user_id,
+        exam_date: req.exam_date,
+        medical,
+    };
     let options = WorkflowUpdateWithStartOptions::new(
         state.settings().temporal.task_queue.clone(),
         certificate_workflow_id(id),
@@ -370,16 +404,28 @@ mod tests {
         assert!(medical_details(&req(Some(ExamResult::FitWithRestrictions), &[]), today).is_err());
         assert!(medical_details(&req(Some(ExamResult::Fit), &["x"]), today).is_err());
         assert!(medical_details(&req(Some(ExamResult::TemporarilyUnfit), &[]), today).is_err());
-        let ok = medical_details(&req(Some(ExamResult::FitWithRestrictions), &[" No heavy lifting "]), today)
-            .expect("valid")
-            .expect("some");
+        let ok = medical_details(
+            &req(
+                Some(ExamResult::FitWithRestrictions),
+                &[" No heavy lifting "],
+            ),
+            today,
+        )
+        .expect("valid")
+        .expect("some");
         assert_eq!(ok.restrictions, ["No heavy lifting"]);
-        assert_eq!(medical_details(&IssueRequest::default(), today).expect("valid"), None);
+        assert_eq!(
+            medical_details(&IssueRequest::default(), today).expect("valid"),
+            None
+        );
     }
 
     #[test]
     fn an_exam_in_the_future_is_refused() {
-        let req = IssueRequest { exam_date: Some(d("2026-12-05")), ..Default::default() };
+        let req = IssueRequest {
+            exam_date: Some(d("2026-12-05")),
+            ..Default::default()
+        };
         match medical_details(&req, d("2026-12-04")) {
             Err(ApiError::Validation { field, .. }) => assert_eq!(field, "exam_date"),
             other => panic!("unexpected {other:?}"),
