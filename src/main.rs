@@ -41,6 +41,18 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: i64,
     },
+    /// Operator tools.
+    #[command(subcommand)]
+    Ops(Ops),
+}
+
+#[derive(Subcommand)]
+enum Ops {
+    /// Print a workflow's history as JSON, for replay tests and investigations.
+    History {
+        /// The workflow id, e.g. `certificate-<uuid>`.
+        workflow_id: String,
+    },
 }
 
 /// Cancelled on SIGTERM or Ctrl-C.
@@ -133,6 +145,20 @@ async fn main() -> anyhow::Result<()> {
             api.and(worker)
         }
         Command::Migrate => migrate(&settings).await,
+        Command::Ops(Ops::History { workflow_id }) => {
+            let client = temporal::connect(&settings.temporal).await?;
+            let json = client
+                .get_workflow_handle::<healthcert_workflows::CertificateWorkflow>(&workflow_id)
+                .fetch_history(Default::default())
+                .to_json()
+                .await
+                .with_context(|| format!("fetching the history of {workflow_id}"))?;
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{}", String::from_utf8_lossy(&json));
+            }
+            Ok(())
+        }
         Command::Token {
             sub,
             roles,
