@@ -31,6 +31,9 @@ pub enum ApiError {
     /// No such resource (404).
     #[error("{0}")]
     NotFound(String),
+    /// The route exists but not with this method (405).
+    #[error("this endpoint does not accept that method")]
+    MethodNotAllowed,
     /// The resource's state does not allow the operation (409).
     #[error("{0}")]
     Conflict(String),
@@ -86,6 +89,12 @@ impl ApiError {
             ),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden", None),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found", None),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                None,
+            ),
             ApiError::Conflict(_) => (
                 StatusCode::CONFLICT,
                 "invalid-transition",

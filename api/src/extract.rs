@@ -123,6 +123,49 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
     }
 }
 
+/// The optional `Idempotency-Key` header: a client that retries a request with the same key
+/// gets the first request's outcome instead of a second change.
+#[derive(Debug, Clone, Default)]
+pub struct IdempotencyKey(pub Option<String>);
+
+/// Name of the idempotency header.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// Namespace of the ids derived from idempotency keys.
+const IDEMPOTENCY_NAMESPACE: Uuid = Uuid::from_u128(0x9c1d_55e2_07a4_4b8f_b6e3_2f41_d8a0_6c17);
+
+impl IdempotencyKey {
+    /// A stable id for `operation` by `caller` under this key (keys are scoped per caller, so
+    /// two callers cannot collide).
+    pub fn scoped_id(&self, caller: Uuid, operation: &str) -> Option<Uuid> {
+        self.0.as_ref().map(|key| {
+            Uuid::new_v5(
+                &IDEMPOTENCY_NAMESPACE,
+                format!("{operation}:{caller}:{key}").as_bytes(),
+            )
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(IDEMPOTENCY_HEADER) else {
+            return Ok(Self(None));
+        };
+        let bad = || ApiError::BadRequest {
+            kind: "invalid-header",
+            detail: format!("{IDEMPOTENCY_HEADER} must be 1 to 255 visible ASCII characters"),
+            field: Some(IDEMPOTENCY_HEADER.to_owned()),
+        };
+        let key = value.to_str().map_err(|_| bad())?;
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(bad());
+        }
+        Ok(Self(Some(key.to_owned())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

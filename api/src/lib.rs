@@ -126,11 +126,7 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::BadRequest {
-        kind: "method-not-allowed",
-        detail: "this endpoint does not accept that method".into(),
-        field: None,
-    }
+    ApiError::MethodNotAllowed
 }
 
 async fn render_metrics() -> String {

@@ -219,17 +219,28 @@ async fn audit(
     .map(|_| ())
 }
 
-/// Inserts a pending certificate and its audit record.
+/// Whether [`create`] made a new record or found the one a previous attempt made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// A new record (and its audit row).
+    New(CertificateRecord),
+    /// A record with this id already existed: nothing was written.
+    Existing(CertificateRecord),
+}
+
+/// Inserts a pending certificate and its audit record. Inserting an id that exists changes
+/// nothing and returns the stored record, so a retried create is harmless.
 pub async fn create(
     pool: &PgPool,
     new: &NewCertificate,
     actor: &Actor<'_>,
-) -> Result<CertificateRecord, sqlx::Error> {
+) -> Result<Created, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let row: Row = sqlx::query_as(&format!(
+    let row: Option<Row> = sqlx::query_as(&format!(
         "INSERT INTO health_certificates (id, user_id, company_id, required_for_role, \
          certificate_type, status, issuing_authority, certificate_document_url, created_by) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) \
+         ON CONFLICT (id) DO NOTHING RETURNING {COLUMNS}"
     ))
     .bind(new.id)
     .bind(new.user_id)
@@ -239,12 +250,30 @@ pub async fn create(
     .bind(&new.issuing_authority)
     .bind(&new.certificate_document_url)
     .bind(actor.id)
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let Some(row) = row else {
+        tx.rollback().await?;
+        let existing = get(pool, new.id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        return Ok(Created::Existing(existing));
+    };
     let record = CertificateRecord::try_from(row)?;
     audit(&mut tx, actor, Action::Create, record.id, None, &record).await?;
     tx.commit().await?;
-    Ok(record)
+    Ok(Created::New(record))
+}
+
+impl NewCertificate {
+    /// True when `record` is what creating `self` produced (an idempotent replay).
+    pub fn matches(&self, record: &CertificateRecord) -> bool {
+        record.id == self.id
+            && record.user_id == self.user_id
+            && record.company_id == self.company_id
+            && record.required_for_role == self.required_for_role
+            && record.certificate_type == self.certificate_type
+            && record.issuing_authority == self.issuing_authority
+            && record.certificate_document_url == self.certificate_document_url
+    }
 }
 
 /// One certificate.

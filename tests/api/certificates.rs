@@ -308,3 +308,79 @@ async fn a_holder_lists_their_certificates_newest_first() {
     let list: Vec<Value> = r.json().await.expect("json");
     assert_eq!(list, [second, first]);
 }
+
+#[tokio::test]
+async fn a_create_retried_with_its_idempotency_key_creates_one_certificate() {
+    let app = TestApp::spawn().await;
+    let token = app.admin();
+    let key = Uuid::new_v4().to_string();
+    let body = json!({"user_id": Uuid::new_v4(), "certificate_type": "food_handler", "issuing_authority": "DHA"});
+    let send = |body: Value| {
+        app.http
+            .post(app.url("/api/v1/certificates"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", &key)
+            .json(&body)
+            .send()
+    };
+    let first = send(body.clone()).await.expect("req");
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    let again = send(body.clone()).await.expect("req");
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.expect("json"), first);
+    let id: Uuid = first["id"].as_str().expect("id").parse().expect("uuid");
+    assert_eq!(app.audit_rows(id).await.len(), 1);
+
+    let mut different = body.clone();
+    different["certificate_type"] = json!("general_health");
+    let p = problem(send(different).await.expect("req"), 422).await;
+    assert_eq!(p["field"], "Idempotency-Key");
+
+    // Keys belong to their caller: another caller's identical key makes another certificate.
+    let other = app
+        .http
+        .post(app.url("/api/v1/certificates"))
+        .bearer_auth(app.admin())
+        .header("Idempotency-Key", &key)
+        .json(&body)
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(other.status(), 201);
+    assert_ne!(
+        other.json::<Value>().await.expect("json")["id"],
+        first["id"]
+    );
+}
+
+#[tokio::test]
+async fn an_issue_retried_with_its_idempotency_key_returns_the_first_outcome() {
+    let app = TestApp::spawn().await;
+    let c = app.created(Uuid::new_v4(), "general_health").await;
+    let id = c["id"].as_str().expect("id").to_owned();
+    let token = app.admin();
+    let key = Uuid::new_v4().to_string();
+    let send = |key: String| {
+        app.http
+            .put(app.url(&format!("/api/v1/certificates/{id}/issue")))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .send()
+    };
+    let first = send(key.clone()).await.expect("req");
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.expect("json");
+    let again = send(key.clone()).await.expect("req");
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["certificate_number"], first["certificate_number"]);
+    problem(send(Uuid::new_v4().to_string()).await.expect("req"), 409).await;
+    let issues = app
+        .audit_rows(id.parse().expect("uuid"))
+        .await
+        .into_iter()
+        .filter(|(a, _, _)| a == "issue")
+        .count();
+    assert_eq!(issues, 1);
+}

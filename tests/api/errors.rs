@@ -146,3 +146,32 @@ async fn invalid_fields_are_422_naming_the_field() {
     assert_eq!(got["status"], "pending");
     assert_eq!(app.audit_rows(id.parse().expect("uuid")).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_malformed_idempotency_key_is_400() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .http
+        .post(app.url("/api/v1/certificates"))
+        .bearer_auth(app.admin())
+        .header("Idempotency-Key", "k".repeat(300))
+        .json(&json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "DHA"}))
+        .send()
+        .await
+        .expect("req");
+    let p = problem(r, 400).await;
+    assert_eq!(p["field"], "Idempotency-Key");
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .http
+        .delete(app.url(&format!("/api/v1/certificates/{}", Uuid::new_v4())))
+        .bearer_auth(app.admin())
+        .send()
+        .await
+        .expect("req");
+    problem(r, 405).await;
+}

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::auth::policies::{CreateCertificates, IssueCertificates, ReadCertificates};
 use crate::auth::{AuthUser, Authorized, Role};
 use crate::error::ApiError;
-use crate::extract::{AppJson, IdPath, OptionalJson};
+use crate::extract::{AppJson, IDEMPOTENCY_HEADER, IdPath, IdempotencyKey, OptionalJson};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use healthcert_domain::workflow::{
     CertificateWorkflowInput, CommandOutcome, IssueCommand, certificate_workflow_id,
 };
 use healthcert_domain::{CertificateStatus, CertificateType, ExamResult, MedicalDetails};
-use healthcert_infra::certificates::{self, Actor, CertificateRecord, NewCertificate};
+use healthcert_infra::certificates::{self, Actor, CertificateRecord, Created, NewCertificate};
 use healthcert_workflows::CertificateWorkflow;
 use healthcert_workflows::search_attributes as sa;
 use serde::{Deserialize, Serialize};
@@ -153,10 +153,12 @@ fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, ApiError
     Ok(v.to_owned())
 }
 
-/// `POST /api/v1/certificates`
+/// `POST /api/v1/certificates`. With an `Idempotency-Key`, a retry returns the certificate the
+/// first attempt created.
 pub async fn create(
     State(state): State<AppState>,
     Authorized(user, _): Authorized<CreateCertificates>,
+    idempotency: IdempotencyKey,
     AppJson(req): AppJson<CreateCertificateRequest>,
 ) -> Result<(StatusCode, Json<CertificateView>), ApiError> {
     let issuing_authority = bounded_text("issuing_authority", &req.issuing_authority, MAX_TEXT)?;
@@ -187,7 +189,9 @@ pub async fn create(
         Some(own)
     };
     let new = NewCertificate {
-        id: Uuid::new_v4(),
+        id: idempotency
+            .scoped_id(user.user_id, "certificate.create")
+            .unwrap_or_else(Uuid::new_v4),
         user_id: req.user_id,
         company_id,
         required_for_role: req.required_for_role,
@@ -196,16 +200,23 @@ pub async fn create(
         certificate_document_url,
     };
     let correlation = format!("http:create:{}", new.id);
-    let record = certificates::create(
-        state.pool(),
-        &new,
-        &Actor {
-            id: user.user_id,
-            correlation: &correlation,
-        },
-    )
-    .await?;
-    tracing::info!(certificate.id = %record.id, certificate.r#type = %record.certificate_type, "certificate created");
+    let actor = Actor {
+        id: user.user_id,
+        correlation: &correlation,
+    };
+    let record = match certificates::create(state.pool(), &new, &actor).await? {
+        Created::New(record) => {
+            tracing::info!(certificate.id = %record.id, "certificate created");
+            record
+        }
+        Created::Existing(record) if new.matches(&record) => record,
+        Created::Existing(_) => {
+            return Err(ApiError::validation(
+                IDEMPOTENCY_HEADER,
+                "this key was already used for a different request",
+            ));
+        }
+    };
     Ok((StatusCode::CREATED, Json(state.view(record)?)))
 }
 
@@ -316,16 +327,21 @@ fn medical_details(
 
 /// `PUT /api/v1/certificates/{id}/issue`: carried out by the certificate's workflow
 /// (update-with-start), which serialises operations on one certificate; answers with the issued
-/// certificate.
+/// certificate. With an `Idempotency-Key` the key becomes the update id, so a retry gets the
+/// first attempt's outcome from the workflow instead of a 409.
 pub async fn issue(
     State(state): State<AppState>,
     Authorized(user, _): Authorized<IssueCertificates>,
     IdPath(id): IdPath,
+    idempotency: IdempotencyKey,
     OptionalJson(req): OptionalJson<IssueRequest>,
 ) -> Result<Json<CertificateView>, ApiError> {
     let medical = medical_details(&req, local_today(Utc::now()))?;
     let record = state.load(id).await?;
-    if record.status != CertificateStatus::Pending {
+    let update_id = idempotency.scoped_id(user.user_id, "certificate.issue");
+    // Without a key, a certificate that is not pending is refused here; with one, the workflow
+    // decides, because it remembers the outcome of the update with that id.
+    if record.status != CertificateStatus::Pending && update_id.is_none() {
         return Err(ApiError::Conflict(format!(
             "cannot issue a certificate whose status is {}",
             record.status
@@ -351,6 +367,7 @@ pub async fn issue(
         certificate_workflow_id(id),
         WorkflowIdConflictPolicy::UseExisting,
     )
+    .maybe_update_id(update_id.map(|u| format!("issue-{u}")))
     .search_attributes(SearchAttributes::new([
         sa::CERTIFICATE_ID.value_set(id.to_string()),
         sa::CERTIFICATE_TYPE.value_set(record.certificate_type.as_str().to_owned()),
