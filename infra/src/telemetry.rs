@@ -1,4 +1,5 @@
-//! Tracing set-up: `RUST_LOG` filters (default `info`), `LOG_FORMAT=json` for JSON lines.
+//! Tracing set-up: `RUST_LOG` filters (default `info,sqlx=warn,temporalio_sdk_core=warn`),
+//! `LOG_FORMAT=json` for JSON lines, colours only on a terminal.
 
 use tracing_subscriber::EnvFilter;
 
@@ -8,7 +9,8 @@ pub fn init(format: &str) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,temporalio_sdk_core=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(true);
+        .with_target(true)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     let _ = if format == "json" {
         builder.json().flatten_event(true).try_init()
     } else {

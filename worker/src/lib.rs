@@ -7,22 +7,17 @@ use healthcert_infra::kafka::EventProducer;
 use healthcert_infra::{Settings, postgres, temporal};
 use healthcert_workflows::CertificateWorkflow;
 use std::future::Future;
-use temporalio_common::telemetry::{Logger, TelemetryOptions};
+use temporalio_common::telemetry::TelemetryOptions;
 use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 /// Runs the worker until `shutdown` resolves, then drains it.
 pub async fn run(settings: &Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let telemetry = TelemetryOptions::builder()
-        .logging(Logger::Console {
-            filter: std::env::var("TEMPORAL_SDK_LOG")
-                .unwrap_or_else(|_| "temporalio_sdk=warn,temporalio_sdk_core=warn".into()),
-            format: None,
-        })
-        .build();
+    // No SDK logger of its own: the SDK's tracing events then reach the process-wide
+    // subscriber (RUST_LOG filters them) instead of a per-thread one that would swallow ours.
     let runtime = Runtime::from_current_tokio(
         RuntimeOptions::builder()
-            .telemetry_options(telemetry)
+            .telemetry_options(TelemetryOptions::default())
             .build()
             .map_err(|e| anyhow::anyhow!("building the Temporal runtime options: {e}"))?,
     )
