@@ -8,8 +8,8 @@ use crate::search_attributes as sa;
 use healthcert_activities::{CertificateActivities, EventActivities};
 use healthcert_domain::events::{self, CertificateIssued, OutgoingEvent};
 use healthcert_domain::workflow::{
-    CertificateWorkflowInput, CertificateWorkflowState, CommandOutcome, IssueCertificate,
-    IssueCommand, IssuedCertificate,
+    CERTIFICATE_WORKFLOW, CertificateWorkflowInput, CertificateWorkflowState, CommandOutcome,
+    IssueCertificate, IssueCommand, IssuedCertificate, QUERY_STATE, UPDATE_ISSUE,
 };
 use healthcert_domain::{Action, CertificateStatus};
 use std::collections::VecDeque;
@@ -79,7 +79,7 @@ impl CertificateWorkflow {
 
     /// Publishes recorded events in order until the certificate reaches a terminal status and
     /// every event is out.
-    #[run(name = "CertificateWorkflow")]
+    #[run(name = CERTIFICATE_WORKFLOW)]
     pub async fn run(ctx: &mut WorkflowContext<Self>) -> WorkflowResult<CertificateStatus> {
         loop {
             ctx.wait_condition(|s| !s.outbox.is_empty() || (s.status.is_terminal() && !s.busy))
@@ -97,7 +97,7 @@ impl CertificateWorkflow {
 
     /// Issues the pending certificate: number, dates, status `active`; records the issued
     /// event. Refused (as an outcome, not an error) unless the certificate is pending.
-    #[update(name = "issue")]
+    #[update(name = UPDATE_ISSUE)]
     pub async fn issue(
         ctx: &mut WorkflowContext<Self>,
         command: IssueCommand,
@@ -156,7 +156,7 @@ impl CertificateWorkflow {
     }
 
     /// The certificate as this workflow knows it.
-    #[query(name = "state")]
+    #[query(name = QUERY_STATE)]
     pub fn state(&self, _ctx: &WorkflowContextView) -> CertificateWorkflowState {
         CertificateWorkflowState {
             certificate_id: self.input.certificate_id,

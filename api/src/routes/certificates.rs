@@ -63,7 +63,7 @@ pub struct IssueRequest {
 }
 
 /// The seed's Health Certificate model, plus the record's links and times.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq)]
 pub struct CertificateView {
     /// Id.
     pub id: Uuid,
