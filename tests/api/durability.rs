@@ -107,12 +107,7 @@ async fn a_worker_killed_mid_issue_still_issues_exactly_once() {
     let issued: serde_json::Value = response.json().await.expect("json");
     assert_eq!(issued["status"], "active");
 
-    let issues = app
-        .audit_rows(cert_id)
-        .await
-        .into_iter()
-        .filter(|(a, _, _)| a == "issue")
-        .count();
+    let issues = app.issue_count(cert_id).await;
     assert_eq!(issues, 1, "issued exactly once");
     let events = kafka_events(
         &app.settings,

@@ -13,18 +13,21 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// Settings: the process environment first, then `dev.env` (what `scripts/stack` sets up),
-/// then `overrides` on top.
-pub fn settings_with(overrides: &[(&str, &str)]) -> Settings {
+/// The variables of `dev.env` (what `scripts/stack` sets up).
+fn dev_env() -> Vec<(String, String)> {
     let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dev.env"))
         .expect("dev.env is readable");
-    let from_file: HashMap<String, String> = file
-        .lines()
+    file.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+        .collect()
+}
+
+/// Settings: the process environment first, then `dev.env`, then `overrides` on top.
+pub fn settings_with(overrides: &[(&str, &str)]) -> Settings {
+    let from_file: HashMap<String, String> = dev_env().into_iter().collect();
     let overrides: HashMap<String, String> = overrides
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -41,15 +44,9 @@ pub fn settings_with(overrides: &[(&str, &str)]) -> Settings {
 
 /// The environment a child `healthcert` process needs to reach the same stack.
 pub fn child_env(settings: &Settings) -> Vec<(String, String)> {
-    let file =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/dev.env")).expect("dev.env");
-    let mut env: Vec<(String, String)> = file
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
+    let mut env: Vec<(String, String)> = dev_env()
+        .into_iter()
         .filter(|(k, _)| std::env::var(k).is_err())
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     env.push((
         "TEMPORAL_TASK_QUEUE".into(),
@@ -216,6 +213,15 @@ impl TestApp {
             None => req,
         };
         req.send().await.expect("request")
+    }
+
+    /// How many times the audit log says the certificate was issued.
+    pub async fn issue_count(&self, id: Uuid) -> usize {
+        self.audit_rows(id)
+            .await
+            .iter()
+            .filter(|(action, _, _)| action == "issue")
+            .count()
     }
 
     /// Audit rows of a certificate, oldest first: (action, before status, after status).
