@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post, put};
 use error::ApiError;
 use healthcert_infra::cipher::FieldCipher;
-use healthcert_infra::kafka::EventProducer;
+use healthcert_infra::kafka::KafkaProbe;
 use healthcert_infra::{Settings, mongo, postgres, redis_cache};
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
@@ -42,7 +42,7 @@ struct Inner {
     mongo: mongodb::Database,
     redis: redis::Client,
     redis_conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
-    kafka: EventProducer,
+    kafka: KafkaProbe,
     temporal: temporalio_client::Client,
     auth: AuthConfig,
     cipher: FieldCipher,
@@ -61,7 +61,7 @@ impl AppState {
             mongo::connect(&settings.mongo).map_err(|e| StartupError::Client(e.to_string()))?;
         let redis = redis_cache::client(&settings.redis)
             .map_err(|e| StartupError::Client(e.to_string()))?;
-        let kafka = EventProducer::new(&settings.kafka_bootstrap_servers)
+        let kafka = KafkaProbe::new(&settings.kafka_bootstrap_servers)
             .map_err(|e| StartupError::Client(e.to_string()))?;
         Ok(Self(Arc::new(Inner {
             pool: postgres::connect_lazy(&settings.postgres),
@@ -89,7 +89,7 @@ impl AppState {
         &self.0.mongo
     }
     /// Kafka client (readiness only: the API never publishes).
-    pub fn kafka(&self) -> &EventProducer {
+    pub fn kafka(&self) -> &KafkaProbe {
         &self.0.kafka
     }
     /// Temporal client.

@@ -63,12 +63,38 @@ impl EventProducer {
             .map(|_| ())
             .map_err(|(e, _)| PublishError::Kafka(e))
     }
+}
+
+/// A plain client for readiness checks: it only asks for cluster metadata, so processes that
+/// never publish (the API) do not hold an idempotent producer.
+#[derive(Clone)]
+pub struct KafkaProbe {
+    client: std::sync::Arc<rdkafka::producer::BaseProducer>,
+}
+
+impl std::fmt::Debug for KafkaProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaProbe").finish_non_exhaustive()
+    }
+}
+
+impl KafkaProbe {
+    /// Creates the probe (it connects in the background).
+    pub fn new(bootstrap_servers: &str) -> Result<Self, rdkafka::error::KafkaError> {
+        let client = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap_servers)
+            .set("client.id", "healthcert-probe")
+            .create()?;
+        Ok(Self {
+            client: std::sync::Arc::new(client),
+        })
+    }
 
     /// True when the cluster answers a metadata request within `timeout`.
     pub async fn ping(&self, timeout: Duration) -> Result<(), rdkafka::error::KafkaError> {
-        let producer = self.producer.clone();
+        let client = self.client.clone();
         tokio::task::spawn_blocking(move || {
-            producer.client().fetch_metadata(None, timeout).map(|_| ())
+            client.client().fetch_metadata(None, timeout).map(|_| ())
         })
         .await
         .unwrap_or(Err(rdkafka::error::KafkaError::Canceled))
