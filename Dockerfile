@@ -16,14 +16,16 @@ ARG DEBIAN_SUITE=bookworm
 # ---------------------------------------------------------------------------- build
 FROM rust:${RUST_VERSION}-${DEBIAN_SUITE} AS builder
 
-# rdkafka-sys builds librdkafka from source (its ./configure and make, a C/C++ toolchain, perl)
-# and links zlib through pkg-config. No OpenSSL, no protoc: TLS is rustls, and the Temporal
-# client compiles its protobufs with a vendored compiler.
+# rdkafka-sys builds librdkafka from source: its mklove ./configure and make with a C/C++
+# toolchain, python3 (version detection, the linker-script generator lds-gen.py) and perl, and
+# links zlib found through pkg-config. No OpenSSL, no cmake, no protoc: TLS is rustls, and the
+# Temporal client compiles its protobufs with a vendored compiler.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential \
       perl \
       pkg-config \
+      python3 \
       zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 
