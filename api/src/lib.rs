@@ -16,6 +16,7 @@ use healthcert_infra::cipher::FieldCipher;
 use healthcert_infra::kafka::KafkaProbe;
 use healthcert_infra::{Settings, mongo, postgres, redis_cache};
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// Why the API could not be assembled.
@@ -133,6 +134,17 @@ async fn render_metrics() -> String {
     metrics::handle().render()
 }
 
+/// One span per request: method, path (never the query or headers, which may carry tokens)
+/// and the request id that is echoed in `x-request-id`.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request.id = %request_id)
+}
+
 /// The whole router.
 pub fn app(state: AppState) -> Router {
     use routes::{certificates, health};
@@ -155,7 +167,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
-        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

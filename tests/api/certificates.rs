@@ -374,3 +374,45 @@ async fn an_issue_retried_with_its_idempotency_key_returns_the_first_outcome() {
     let issues = app.issue_count(id.parse().expect("uuid")).await;
     assert_eq!(issues, 1);
 }
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_that_the_audit_row_keeps() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .http
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("req");
+    let generated = r.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(Uuid::parse_str(&generated).is_ok(), "{generated}");
+
+    let request_id = format!("client-{}", Uuid::new_v4());
+    let r = app
+        .http
+        .post(app.url("/api/v1/certificates"))
+        .bearer_auth(app.admin())
+        .header("x-request-id", &request_id)
+        .json(&json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "DHA"}))
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["x-request-id"], request_id.as_str());
+    let id: Uuid = r.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let (correlation,): (String,) = sqlx::query_as(
+        "SELECT correlation FROM audit_log WHERE entity_id = $1 AND action = 'create'",
+    )
+    .bind(id)
+    .fetch_one(app.state.pool())
+    .await
+    .expect("audit row");
+    assert_eq!(correlation, format!("request:{request_id}"));
+}

@@ -5,9 +5,9 @@ use crate::auth::policies::{CreateCertificates, IssueCertificates, ReadCertifica
 use crate::auth::{AuthUser, Authorized, Role};
 use crate::error::ApiError;
 use crate::extract::{AppJson, IDEMPOTENCY_HEADER, IdPath, IdempotencyKey, OptionalJson};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use chrono::{DateTime, NaiveDate, Utc};
 use healthcert_domain::dates::{days_until, local_today};
 use healthcert_domain::workflow::{
@@ -20,6 +20,7 @@ use healthcert_workflows::search_attributes as sa;
 use serde::{Deserialize, Serialize};
 use temporalio_client::{WorkflowIdConflictPolicy, WorkflowUpdateWithStartOptions};
 use temporalio_common::search_attributes::SearchAttributes;
+use tower_http::request_id::RequestId;
 use uuid::Uuid;
 
 const MAX_TEXT: usize = 200;
@@ -159,6 +160,7 @@ pub async fn create(
     State(state): State<AppState>,
     Authorized(user, _): Authorized<CreateCertificates>,
     idempotency: IdempotencyKey,
+    request_id: Option<Extension<RequestId>>,
     AppJson(req): AppJson<CreateCertificateRequest>,
 ) -> Result<(StatusCode, Json<CertificateView>), ApiError> {
     let issuing_authority = bounded_text("issuing_authority", &req.issuing_authority, MAX_TEXT)?;
@@ -199,7 +201,13 @@ pub async fn create(
         issuing_authority,
         certificate_document_url,
     };
-    let correlation = format!("http:create:{}", new.id);
+    let correlation = match request_id
+        .as_ref()
+        .and_then(|r| r.header_value().to_str().ok())
+    {
+        Some(id) => format!("request:{id}"),
+        None => format!("request:create:{}", new.id),
+    };
     let actor = Actor {
         id: user.user_id,
         correlation: &correlation,
@@ -238,6 +246,7 @@ pub async fn get(
 ) -> Result<Json<CertificateView>, ApiError> {
     let record = state.load(id).await?;
     ensure_may_read(&user, &record)?;
+    tracing::info!(actor.id = %user.user_id, certificate.id = %id, "certificate read");
     Ok(Json(state.view(record)?))
 }
 
@@ -262,6 +271,7 @@ pub async fn list_for_user(
         ));
     }
     let records = certificates::list_for_user(state.pool(), holder).await?;
+    tracing::info!(actor.id = %user.user_id, holder.id = %holder, "certificates listed");
     let views = records
         .into_iter()
         .filter(|r| user.may_read_holder(r.user_id, r.company_id))
