@@ -136,7 +136,7 @@ impl ApiError {
 }
 
 /// The problem document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem<'a> {
     /// Stable URI of the problem type.
     #[serde(rename = "type")]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 
 use auth::AuthConfig;
@@ -130,6 +131,10 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
+async fn openapi_document() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
+}
+
 async fn render_metrics() -> String {
     metrics::handle().render()
 }
@@ -155,7 +160,8 @@ pub fn app(state: AppState) -> Router {
             "/certificates/user/{user_id}",
             get(certificates::list_for_user),
         )
-        .route("/certificates/{id}/issue", put(certificates::issue));
+        .route("/certificates/{id}/issue", put(certificates::issue))
+        .route("/openapi.json", get(openapi_document));
     let limit = state.settings().max_body_bytes;
     metrics::handle();
     Router::new()

@@ -6,3 +6,4 @@ mod durability;
 mod errors;
 mod health;
 mod helpers;
+mod openapi;

@@ -3,8 +3,9 @@
 use crate::AppState;
 use crate::auth::policies::{CreateCertificates, IssueCertificates, ReadCertificates};
 use crate::auth::{AuthUser, Authorized, Role};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::extract::{AppJson, IDEMPOTENCY_HEADER, IdPath, IdempotencyKey, OptionalJson};
+use crate::openapi;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use temporalio_client::{WorkflowIdConflictPolicy, WorkflowUpdateWithStartOptions};
 use temporalio_common::search_attributes::SearchAttributes;
 use tower_http::request_id::RequestId;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 const MAX_TEXT: usize = 200;
@@ -28,12 +30,13 @@ const MAX_URL: usize = 2048;
 const MAX_RESTRICTIONS: usize = 20;
 
 /// Body of `POST /api/v1/certificates`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCertificateRequest {
     /// The holder.
     pub user_id: Uuid,
     /// One of the eight types.
+    #[schema(schema_with = openapi::certificate_type)]
     pub certificate_type: CertificateType,
     /// E.g. "Dubai Health Authority".
     pub issuing_authority: String,
@@ -49,14 +52,15 @@ pub struct CreateCertificateRequest {
 }
 
 /// Optional body of `PUT /api/v1/certificates/{id}/issue`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     /// Date of the exam behind the certificate.
     #[serde(default)]
     pub exam_date: Option<NaiveDate>,
-    /// Its result.
+    /// Its result (`temporarily_unfit` cannot back a certificate).
     #[serde(default)]
+    #[schema(schema_with = openapi::exam_result)]
     pub exam_result: Option<ExamResult>,
     /// Work restrictions.
     #[serde(default)]
@@ -64,7 +68,7 @@ pub struct IssueRequest {
 }
 
 /// The seed's Health Certificate model, plus the record's links and times.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, ToSchema)]
 pub struct CertificateView {
     /// Id.
     pub id: Uuid,
@@ -73,8 +77,10 @@ pub struct CertificateView {
     /// `GH-20240115120000-ABCD1234`, once issued.
     pub certificate_number: Option<String>,
     /// Type.
+    #[schema(schema_with = openapi::certificate_type)]
     pub certificate_type: CertificateType,
     /// Status.
+    #[schema(schema_with = openapi::certificate_status)]
     pub status: CertificateStatus,
     /// Local issue date.
     pub issue_date: Option<NaiveDate>,
@@ -83,6 +89,7 @@ pub struct CertificateView {
     /// Exam date.
     pub exam_date: Option<NaiveDate>,
     /// Exam result.
+    #[schema(schema_with = openapi::exam_result)]
     pub exam_result: Option<ExamResult>,
     /// Restrictions.
     pub restrictions: Vec<String>,
@@ -154,6 +161,22 @@ fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, ApiError
     Ok(v.to_owned())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/certificates",
+    tag = "certificates",
+    request_body = CreateCertificateRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first attempt's certificate")),
+    responses(
+        (status = 201, description = "Created (or replayed for a known idempotency key)", body = CertificateView),
+        (status = 400, description = "Malformed JSON or header", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "Missing or invalid bearer token", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The caller's roles do not allow this", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "Body too large", content_type = "application/problem+json", body = Problem),
+        (status = 415, description = "Body is not JSON", content_type = "application/problem+json", body = Problem),
+        (status = 422, description = "A field is invalid; `field` names it", content_type = "application/problem+json", body = Problem),
+    )
+)]
 /// `POST /api/v1/certificates`. With an `Idempotency-Key`, a retry returns the certificate the
 /// first attempt created.
 pub async fn create(
@@ -238,6 +261,19 @@ fn ensure_may_read(user: &AuthUser, r: &CertificateRecord) -> Result<(), ApiErro
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/certificates/{id}",
+    tag = "certificates",
+    params(("id" = Uuid, Path, description = "Certificate id")),
+    responses(
+        (status = 200, description = "The certificate", body = CertificateView),
+        (status = 400, description = "The id is not a UUID", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "Missing or invalid bearer token", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The caller's roles do not allow this", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such certificate", content_type = "application/problem+json", body = Problem),
+    )
+)]
 /// `GET /api/v1/certificates/{id}`
 pub async fn get(
     State(state): State<AppState>,
@@ -250,6 +286,18 @@ pub async fn get(
     Ok(Json(state.view(record)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/certificates/user/{user_id}",
+    tag = "certificates",
+    params(("user_id" = Uuid, Path, description = "The holder")),
+    responses(
+        (status = 200, description = "The holder's certificates the caller may read, newest first", body = [CertificateView]),
+        (status = 400, description = "The user id is not a UUID", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "Missing or invalid bearer token", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The caller's roles do not allow this", content_type = "application/problem+json", body = Problem),
+    )
+)]
 /// `GET /api/v1/certificates/user/{user_id}`: the holder's certificates the caller may read,
 /// newest first.
 pub async fn list_for_user(
@@ -335,6 +383,26 @@ fn medical_details(
     }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/certificates/{id}/issue",
+    tag = "certificates",
+    request_body(content = IssueRequest, description = "Optional: exam date, result and restrictions"),
+    params(
+        ("id" = Uuid, Path, description = "Certificate id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first attempt's outcome"),
+    ),
+    responses(
+        (status = 200, description = "The issued certificate", body = CertificateView),
+        (status = 400, description = "Malformed JSON, id or header", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "Missing or invalid bearer token", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The caller's roles do not allow this", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such certificate", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "The certificate is not pending", content_type = "application/problem+json", body = Problem),
+        (status = 422, description = "A field is invalid; `field` names it", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "The workflow did not answer in time", content_type = "application/problem+json", body = Problem),
+    )
+)]
 /// `PUT /api/v1/certificates/{id}/issue`: carried out by the certificate's workflow
 /// (update-with-start), which serialises operations on one certificate; answers with the issued
 /// certificate. With an `Idempotency-Key` the key becomes the update id, so a retry gets the
