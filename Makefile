@@ -17,9 +17,11 @@ WITH_DEV_ENV := set -a && source ./dev.env && set +a &&
 run: stack-up
 	$(WITH_DEV_ENV) cargo run --locked --bin healthcert -- dev
 
-## Set everything up and run every check and test against the real stack.
+## Set everything up and run every check and test against the real stack, then fuzz the
+## running API against its OpenAPI document.
 test: stack-up lint
 	$(WITH_DEV_ENV) cargo test --locked --workspace --all-targets
+	$(WITH_DEV_ENV) scripts/api-fuzz
 
 ## Formatting and lints, as CI runs them.
 lint:

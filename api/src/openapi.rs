@@ -5,7 +5,7 @@
 use crate::error::Problem;
 use crate::routes::certificates::{self, CertificateView, CreateCertificateRequest, IssueRequest};
 use healthcert_domain::{CertificateStatus, CertificateType, ExamResult};
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -42,24 +42,43 @@ impl Modify for BearerAuth {
     }
 }
 
-fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
+fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>, nullable: bool) -> Object {
+    let mut values: Vec<serde_json::Value> = values.into_iter().map(Into::into).collect();
+    let schema_type = if nullable {
+        values.push(serde_json::Value::Null);
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
     ObjectBuilder::new()
-        .schema_type(Type::String)
+        .schema_type(schema_type)
         .enum_values(Some(values))
         .build()
 }
 
 /// Schema of `certificate_type`.
 pub fn certificate_type() -> Object {
-    string_enum(CertificateType::ALL.iter().map(|t| t.as_str()))
+    string_enum(CertificateType::ALL.iter().map(|t| t.as_str()), false)
 }
 
 /// Schema of `status`.
 pub fn certificate_status() -> Object {
-    string_enum(CertificateStatus::ALL.iter().map(|s| s.as_str()))
+    string_enum(CertificateStatus::ALL.iter().map(|s| s.as_str()), false)
 }
 
-/// Schema of `exam_result`.
+/// Schema of an optional `exam_result` as stored and returned.
 pub fn exam_result() -> Object {
-    string_enum(ExamResult::ALL.iter().map(|r| r.as_str()))
+    string_enum(ExamResult::ALL.iter().map(|r| r.as_str()), true)
+}
+
+/// Schema of the `exam_result` an issue accepts: a temporarily unfit result cannot back a
+/// certificate.
+pub fn issuable_exam_result() -> Object {
+    string_enum(
+        ExamResult::ALL
+            .iter()
+            .filter(|r| **r != ExamResult::TemporarilyUnfit)
+            .map(|r| r.as_str()),
+        true,
+    )
 }

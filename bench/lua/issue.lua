@@ -6,7 +6,6 @@
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local requests = {}
-local k = 0
 
 function init(_)
   bench.init_thread()
@@ -24,8 +23,7 @@ function init(_)
 end
 
 function request()
-  k = k + 1
-  return requests[k]
+  return requests[bench.take()]
 end
 
 function response(status, _, body)

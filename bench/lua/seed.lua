@@ -11,7 +11,6 @@ local users = tonumber(bench.env("BENCH_SEED_USERS"))
 local prefix = bench.env("BENCH_SEED_PREFIX") -- "xxxxxxxx-xxxx-4xxx-8xxx-"
 local out_dir = bench.env("BENCH_OUT_DIR")
 local out = nil
-local k = 0
 
 function init(_)
   bench.init_thread()
@@ -27,8 +26,7 @@ function init(_)
 end
 
 function request()
-  local i = tid + k * bench.threads
-  k = k + 1
+  local i = tid + (bench.take() - 1) * bench.threads
   local body = string.format(
     '{"user_id":"%s%012x","certificate_type":"%s","issuing_authority":"%s"}',
     prefix, i % users, bench.TYPES[i % #bench.TYPES + 1], AUTHORITY)

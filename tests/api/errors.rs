@@ -175,3 +175,25 @@ async fn a_wrong_method_is_405() {
         .expect("req");
     problem(r, 405).await;
 }
+
+#[tokio::test]
+async fn text_with_control_characters_is_422_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .create_certificate(
+            &app.admin(),
+            &json!({"user_id": Uuid::new_v4(), "certificate_type": "general_health", "issuing_authority": "Dubai\u{0}Health"}),
+        )
+        .await;
+    let p = problem(r, 422).await;
+    assert_eq!(p["field"], "issuing_authority");
+    let c = app.created(Uuid::new_v4(), "general_health").await;
+    let body = json!({"exam_result": "fit_with_restrictions", "restrictions": ["No\u{0} lifting"]});
+    let p = problem(
+        app.issue(&app.admin(), c["id"].as_str().expect("id"), Some(&body))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p["field"], "restrictions[0]");
+}

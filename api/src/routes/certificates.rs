@@ -39,6 +39,11 @@ pub struct CreateCertificateRequest {
     #[schema(schema_with = openapi::certificate_type)]
     pub certificate_type: CertificateType,
     /// E.g. "Dubai Health Authority".
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*\S[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub issuing_authority: String,
     /// The role that requires the certificate.
     #[serde(default)]
@@ -46,8 +51,9 @@ pub struct CreateCertificateRequest {
     /// The employer it is held for (an HR manager's own company by default).
     #[serde(default)]
     pub company_id: Option<Uuid>,
-    /// Where the certificate document is stored.
+    /// Where the certificate document is stored (https).
     #[serde(default)]
+    #[schema(max_length = 2048, pattern = "^https://\\S+$")]
     pub certificate_document_url: Option<String>,
 }
 
@@ -60,10 +66,11 @@ pub struct IssueRequest {
     pub exam_date: Option<NaiveDate>,
     /// Its result (`temporarily_unfit` cannot back a certificate).
     #[serde(default)]
-    #[schema(schema_with = openapi::exam_result)]
+    #[schema(schema_with = openapi::issuable_exam_result)]
     pub exam_result: Option<ExamResult>,
-    /// Work restrictions.
+    /// Work restrictions: required with `fit_with_restrictions`, empty with `fit`.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub restrictions: Option<Vec<String>>,
 }
 
@@ -147,10 +154,18 @@ impl AppState {
     }
 }
 
+/// A trimmed, non-empty text of at most `max` characters without control characters (which
+/// PostgreSQL's text type cannot hold, in the case of NUL, and no legitimate value contains).
 fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() {
         return Err(ApiError::validation(field, "must not be empty"));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            field,
+            "must not contain control characters",
+        ));
     }
     if v.chars().count() > max {
         return Err(ApiError::validation(
@@ -166,7 +181,7 @@ fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, ApiError
     path = "/api/v1/certificates",
     tag = "certificates",
     request_body = CreateCertificateRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first attempt's certificate")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key returns the first attempt's certificate")),
     responses(
         (status = 201, description = "Created (or replayed for a known idempotency key)", body = CertificateView),
         (status = 400, description = "Malformed JSON or header", content_type = "application/problem+json", body = Problem),
@@ -191,7 +206,7 @@ pub async fn create(
         None => None,
         Some(url) => {
             let url = bounded_text("certificate_document_url", url, MAX_URL)?;
-            if !url.starts_with("https://") {
+            if !url.starts_with("https://") || url.chars().any(char::is_whitespace) {
                 return Err(ApiError::validation(
                     "certificate_document_url",
                     "must be an https URL",
@@ -390,7 +405,7 @@ fn medical_details(
     request_body(content = IssueRequest, description = "Optional: exam date, result and restrictions"),
     params(
         ("id" = Uuid, Path, description = "Certificate id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first attempt's outcome"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key returns the first attempt's outcome"),
     ),
     responses(
         (status = 200, description = "The issued certificate", body = CertificateView),
