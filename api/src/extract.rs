@@ -51,16 +51,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(document).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::validation(field, strip_position(&err.into_inner().to_string()))
+        ApiError::validation(field, err.into_inner().to_string())
     })
-}
-
-/// serde's messages end with "at line 1 column 42", which is noise once the field is named.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_owned(),
-        None => msg.to_owned(),
-    }
 }
 
 /// A JSON body: `Content-Type: application/json` required, at most `MAX_BODY_BYTES`.
