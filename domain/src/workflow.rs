@@ -128,10 +128,9 @@ pub struct CertificateWorkflowState {
     pub events_pending: usize,
 }
 
-/// Error types of activity failures that are business rejections, never worth a retry.
+/// Error types of activity failures that are never worth a retry. (A status that does not
+/// allow an operation is not a failure but a [`CommandOutcome::Rejected`].)
 pub mod failure_types {
-    /// The certificate's status does not allow the operation.
-    pub const INVALID_TRANSITION: &str = "InvalidTransition";
     /// The certificate does not exist.
     pub const NOT_FOUND: &str = "NotFound";
 }
