@@ -9,7 +9,7 @@ use healthcert_domain::dates::local_today;
 use healthcert_domain::workflow::certificate_workflow_id;
 use serde_json::{Value, json};
 use std::time::Duration;
-use temporalio_client::{WorkflowDescribeOptions, WorkflowListOptions};
+use temporalio_client::{WorkflowDescribeOptions, WorkflowListOptions, WorkflowQueryOptions};
 use uuid::Uuid;
 
 fn date(v: &Value) -> NaiveDate {
