@@ -97,8 +97,7 @@ non2xx = 0
 answered = 0 -- responses received
 quota = nil -- requests this thread must send (quota scenarios), set by the scenario's init
 reserved = 0 -- requests this thread has committed to send (quota scenarios)
-taken = 0 -- requests this thread has built (quota scenarios)
-started = 0 -- connections that have sent their first request (quota scenarios)
+slots = {} -- reserved request indexes not built yet, oldest first (quota scenarios)
 
 -- setup()/done() state.
 local threads = {}
@@ -127,24 +126,23 @@ end
 
 local pace_next = nil -- time (ms) of this thread's next scheduled send
 local FAR = 3600 * 1000 -- "never" for delay(): the thread stops long before
--- wrk gives each thread connections / threads connections
-local conns_per_thread = math.floor(tonumber(bench.env("BENCH_CONNS", "1")) / bench.threads)
 
--- delay() is defined when the run is paced or sends a fixed number of requests. wrk (4.1) calls
--- it before every request but each connection's first; the latency it measures starts when the
--- request is written, after the delay.
+-- delay() is defined when the run is paced or sends a fixed number of requests. wrk calls it
+-- before every request it sends; the latency it measures starts when the request is written,
+-- after the delay.
 --
--- Fixed count: a request may only be sent once it has a slot. delay() reserves one, keeping
--- enough free for the first requests of the connections that have not sent one yet (those
--- skip delay()); a connection that finds no slot waits "forever" and the thread stops when its
--- last answer arrives.
+-- Fixed count: delay() hands out the request indexes 1..quota (bench.take() in request() gets
+-- them in order); a connection that finds none left waits "forever", and the thread stops when
+-- its last answer arrives. wrk 4.1 also calls request() once per thread before the run and
+-- throws that request away, which is why the counting happens here rather than in request().
 if bench.rate > 0 or bench.quota_dir then
   function delay()
     if quota then
-      if reserved + math.max(0, conns_per_thread - started) >= quota then
+      if reserved >= quota then
         return FAR
       end
       reserved = reserved + 1
+      slots[#slots + 1] = reserved
     end
     if bench.rate <= 0 then
       return 0
@@ -164,15 +162,14 @@ if bench.rate > 0 or bench.quota_dir then
   end
 end
 
--- Fixed count: the index (1..quota) of the request to build now. Past the quota (which the
--- slots should prevent) it returns quota again, and the repeat shows up as a bad answer.
+-- Fixed count: the index (1..quota) of the request to build now, the oldest one delay() has
+-- reserved. With none reserved (the request wrk builds and discards before the run) it returns
+-- 1 without using it up.
 function bench.take()
-  taken = taken + 1
-  if taken > reserved then -- a connection's first request: it did not go through delay()
-    started = started + 1
-    reserved = taken
+  if #slots == 0 then
+    return 1
   end
-  return math.min(taken, quota)
+  return table.remove(slots, 1)
 end
 
 -- The scenario's response() calls this with whether the answer is the expected one.

@@ -128,6 +128,28 @@ async fn issuing_activates_with_dates_number_event_and_workflow() {
         .await
         .expect("describe");
     assert_eq!(described.workflow_type(), "CertificateWorkflow");
+    let state = eventually(
+        Duration::from_secs(30),
+        "the event to leave the outbox",
+        || {
+            let handle = &handle;
+            async move {
+                let state = handle
+                    .query(
+                        healthcert_workflows::CertificateWorkflow::state,
+                        (),
+                        WorkflowQueryOptions::default(),
+                    )
+                    .await
+                    .expect("query");
+                (state.events_pending == 0).then_some(state)
+            }
+        },
+    )
+    .await;
+    assert_eq!(state.status, healthcert_domain::CertificateStatus::Active);
+    assert_eq!(state.expiry_date, Some(date(&got["expiry_date"])));
+    assert_eq!(state.events_recorded, 1);
     let query = format!("CertificateId = '{id}' AND CertificateStatus = 'active'");
     let listed = eventually(
         Duration::from_secs(30),
