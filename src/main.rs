@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use healthcert_api::AppState;
 use healthcert_api::auth::{AuthConfig, Role};
+use healthcert_api::{ApiConfig, AppState};
 use healthcert_infra::{Settings, postgres, telemetry, temporal};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -90,10 +90,10 @@ async fn connect_temporal(settings: &Settings) -> anyhow::Result<temporalio_clie
     }
 }
 
-async fn run_api(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let client = connect_temporal(&settings).await?;
-    let addr = settings.api_addr;
-    let state = AppState::new(settings, client).context("configuring the API")?;
+async fn run_api(config: ApiConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let client = connect_temporal(config.settings()).await?;
+    let addr = config.settings().api_addr;
+    let state = AppState::new(config, client);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding the API to {addr}"))?;
@@ -119,19 +119,24 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&settings.log_format);
     match cli.command {
         Command::Api => {
-            AuthConfig::new(&settings.jwt)?;
-            run_api(settings, shutdown_token()).await
+            let config = ApiConfig::new(settings).context("configuring the API")?;
+            run_api(config, shutdown_token()).await
         }
         Command::Worker => {
             let token = shutdown_token();
             healthcert_worker::run(&settings, async move { token.cancelled().await }).await
         }
         Command::Dev => {
-            AuthConfig::new(&settings.jwt)?;
+            let config = ApiConfig::new(settings.clone()).context("configuring the API")?;
             migrate(&settings).await?;
             let token = shutdown_token();
             let worker_token = token.clone();
-            let api = run_api(settings.clone(), token.clone());
+            // Either half stopping (a bind error, a lost server) stops the other.
+            let api = async {
+                let r = run_api(config, token.clone()).await;
+                token.cancel();
+                r
+            };
             let worker = async {
                 let r = healthcert_worker::run(
                     &settings,

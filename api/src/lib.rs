@@ -34,29 +34,23 @@ pub enum StartupError {
     Client(String),
 }
 
-/// Shared, cheaply cloned state of the API.
-#[derive(Clone)]
-pub struct AppState(Arc<Inner>);
-
-struct Inner {
+/// Everything the API needs but the Temporal connection: settings checked, secrets loaded,
+/// clients built (they connect lazily). Built before anything slow happens, so a bad setting
+/// stops the process at once.
+pub struct ApiConfig {
     settings: Settings,
     pool: sqlx::PgPool,
     mongo: mongodb::Database,
     redis: redis::Client,
-    redis_conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
     kafka: KafkaProbe,
-    temporal: temporalio_client::Client,
     auth: AuthConfig,
     cipher: FieldCipher,
 }
 
-impl AppState {
-    /// Builds the state from settings and a connected Temporal client. Refuses to start
-    /// without a usable `JWT_SECRET_KEY` and `FIELD_ENCRYPTION_KEY`.
-    pub fn new(
-        settings: Settings,
-        temporal: temporalio_client::Client,
-    ) -> Result<Self, StartupError> {
+impl ApiConfig {
+    /// Refuses a missing or short `JWT_SECRET_KEY` and a missing or malformed
+    /// `FIELD_ENCRYPTION_KEY`. Performs no I/O.
+    pub fn new(settings: Settings) -> Result<Self, StartupError> {
         let auth = AuthConfig::new(&settings.jwt)?;
         let cipher = FieldCipher::from_settings(&settings.field_keys)?;
         let mongo =
@@ -65,34 +59,58 @@ impl AppState {
             .map_err(|e| StartupError::Client(e.to_string()))?;
         let kafka = KafkaProbe::new(&settings.kafka_bootstrap_servers)
             .map_err(|e| StartupError::Client(e.to_string()))?;
-        Ok(Self(Arc::new(Inner {
+        Ok(Self {
             pool: postgres::connect_lazy(&settings.postgres),
             settings,
             mongo,
             redis,
-            redis_conn: tokio::sync::OnceCell::new(),
             kafka,
-            temporal,
             auth,
             cipher,
-        })))
+        })
+    }
+
+    /// The settings it was built from.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}
+
+/// Shared, cheaply cloned state of the API.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: ApiConfig,
+    redis_conn: tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+    temporal: temporalio_client::Client,
+}
+
+impl AppState {
+    /// The state from a checked configuration and a connected Temporal client.
+    pub fn new(config: ApiConfig, temporal: temporalio_client::Client) -> Self {
+        Self(Arc::new(Inner {
+            config,
+            redis_conn: tokio::sync::OnceCell::new(),
+            temporal,
+        }))
     }
 
     /// Settings.
     pub fn settings(&self) -> &Settings {
-        &self.0.settings
+        &self.0.config.settings
     }
     /// PostgreSQL pool.
     pub fn pool(&self) -> &sqlx::PgPool {
-        &self.0.pool
+        &self.0.config.pool
     }
     /// MongoDB database.
     pub fn mongo(&self) -> &mongodb::Database {
-        &self.0.mongo
+        &self.0.config.mongo
     }
     /// Kafka client (readiness only: the API never publishes).
     pub fn kafka(&self) -> &KafkaProbe {
-        &self.0.kafka
+        &self.0.config.kafka
     }
     /// Temporal client.
     pub fn temporal(&self) -> &temporalio_client::Client {
@@ -100,18 +118,18 @@ impl AppState {
     }
     /// Field cipher.
     pub fn cipher(&self) -> &FieldCipher {
-        &self.0.cipher
+        &self.0.config.cipher
     }
     /// Token verifier.
     pub fn auth(&self) -> &AuthConfig {
-        &self.0.auth
+        &self.0.config.auth
     }
 
     async fn redis_ping(&self) -> redis::RedisResult<()> {
         let conn = self
             .0
             .redis_conn
-            .get_or_try_init(|| redis_cache::connect(&self.0.redis))
+            .get_or_try_init(|| redis_cache::connect(&self.0.config.redis))
             .await?;
         redis_cache::ping(&mut conn.clone()).await
     }
@@ -119,7 +137,7 @@ impl AppState {
 
 impl FromRef<AppState> for AuthConfig {
     fn from_ref(state: &AppState) -> Self {
-        state.0.auth.clone()
+        state.0.config.auth.clone()
     }
 }
 

@@ -400,12 +400,7 @@ async fn an_issue_retried_with_its_idempotency_key_returns_the_first_outcome() {
 #[tokio::test]
 async fn every_response_carries_a_request_id_that_the_audit_row_keeps() {
     let app = TestApp::spawn().await;
-    let r = app
-        .http
-        .get(app.url("/health/live"))
-        .send()
-        .await
-        .expect("req");
+    let r = app.get("/health/live").await;
     let generated = r.headers()["x-request-id"]
         .to_str()
         .expect("ascii")

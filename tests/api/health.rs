@@ -6,19 +6,9 @@ use serde_json::Value;
 #[tokio::test]
 async fn live_and_ready_when_the_stack_is_up() {
     let app = TestApp::spawn().await;
-    let r = app
-        .http
-        .get(app.url("/health/live"))
-        .send()
-        .await
-        .expect("req");
+    let r = app.get("/health/live").await;
     assert_eq!(r.status(), 200);
-    let r = app
-        .http
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .expect("req");
+    let r = app.get("/health/ready").await;
     let status = r.status();
     let v: Value = r.json().await.expect("json");
     assert_eq!(status, 200, "{v}");
@@ -31,12 +21,7 @@ async fn live_and_ready_when_the_stack_is_up() {
 async fn readiness_names_the_dependency_that_is_down() {
     // Nothing listens on port 1.
     let app = TestApp::spawn_with(&[("REDIS_PORT", "1")]).await;
-    let r = app
-        .http
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .expect("req");
+    let r = app.get("/health/ready").await;
     assert_eq!(r.status(), 503);
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["down"], serde_json::json!(["redis"]), "{v}");
@@ -48,15 +33,7 @@ async fn metrics_count_requests_per_route() {
     let app = TestApp::spawn().await;
     app.get_certificate(&app.admin(), &uuid::Uuid::new_v4().to_string())
         .await;
-    let text = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("req")
-        .text()
-        .await
-        .expect("body");
+    let text = app.get("/metrics").await.text().await.expect("body");
     assert!(
         text.lines().any(|l| l.starts_with("http_requests_total")
             && l.contains("route=\"/api/v1/certificates/{id}\"")

@@ -1,8 +1,8 @@
 //! `TestApp`: the real API on an ephemeral port against the real stack, a real worker, and one
 //! helper per endpoint; plus readers for Kafka, PostgreSQL and Temporal to check outcomes.
 
-use healthcert_api::AppState;
 use healthcert_api::auth::Role;
+use healthcert_api::{ApiConfig, AppState};
 use healthcert_infra::Settings;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
@@ -106,7 +106,7 @@ impl TestApp {
         let client = healthcert_infra::temporal::connect(&settings.temporal)
             .await
             .expect("Temporal is up (run `scripts/stack up`)");
-        let state = AppState::new(settings.clone(), client).expect("state");
+        let state = AppState::new(ApiConfig::new(settings.clone()).expect("config"), client);
         healthcert_infra::postgres::migrate(state.pool())
             .await
             .expect("migrations");
@@ -147,6 +147,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// An unauthenticated `GET path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("request")
     }
 
     /// `POST /api/v1/certificates`

@@ -6,12 +6,7 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn the_openapi_document_describes_the_certificate_endpoints() {
     let app = TestApp::spawn().await;
-    let r = app
-        .http
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .expect("req");
+    let r = app.get("/api/v1/openapi.json").await;
     assert_eq!(r.status(), 200);
     let doc: Value = r.json().await.expect("json");
     assert!(
