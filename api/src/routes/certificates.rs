@@ -51,9 +51,12 @@ pub struct CreateCertificateRequest {
     /// The employer it is held for (an HR manager's own company by default).
     #[serde(default)]
     pub company_id: Option<Uuid>,
-    /// Where the certificate document is stored (https).
+    /// Where the certificate document is stored: an https URL with a host name.
     #[serde(default)]
-    #[schema(max_length = 2048, pattern = "^https://\\S+$")]
+    #[schema(
+        max_length = 2048,
+        pattern = "^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\\S*)?$"
+    )]
     pub certificate_document_url: Option<String>,
 }
 
@@ -206,10 +209,15 @@ pub async fn create(
         None => None,
         Some(url) => {
             let url = bounded_text("certificate_document_url", url, MAX_URL)?;
-            if !url.starts_with("https://") || url.chars().any(char::is_whitespace) {
+            let parsed = url::Url::parse(&url).ok().filter(|u| {
+                u.scheme() == "https"
+                    && u.host_str().is_some()
+                    && !url.contains(char::is_whitespace)
+            });
+            if parsed.is_none() {
                 return Err(ApiError::validation(
                     "certificate_document_url",
-                    "must be an https URL",
+                    "must be an https URL with a host",
                 ));
             }
             Some(url)
